@@ -1,0 +1,1 @@
+"""Gateway: channels, safety screen, handoff, console and storage."""

@@ -1,0 +1,74 @@
+"""Sanic app factory: one blueprint per feature, settings loaded once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
+
+from bot.background import watch_escalations
+from bot.health import bp as health_bp
+from bot.pipeline import Pipeline
+from bot.privacy import Privacy
+from bot.rasa_client import RasaClient
+from bot.settings import Settings, get_settings
+from bot.storage.db import Database
+from bot.web.chat_api import bp as chat_bp
+from bot.web.errors import error
+from bot.web.pages import bp as pages_bp
+from common.content import validate_all
+
+log = logging.getLogger("kidsafe")
+
+
+def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic:
+    """Build the gateway: web chat, JSON API, health, console and channel webhooks."""
+    settings = settings or get_settings()
+    validate_all()  # bad content fails loudly at start-up, naming the file and entry
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.KEEP_ALIVE_TIMEOUT = 30
+    app.ctx.settings = settings
+    for blueprint in (health_bp, chat_bp, pages_bp):
+        app.blueprint(blueprint)
+    _register_optional_blueprints(app)
+
+    @app.before_server_start
+    async def open_services(app: Sanic) -> None:
+        app.ctx.db = Database(settings.database_url)
+        app.ctx.rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout)
+        app.ctx.privacy = Privacy(settings.pseudonym_secret)
+        app.ctx.pipeline = Pipeline(
+            app.ctx.db, app.ctx.rasa, app.ctx.privacy, settings.max_text_chars
+        )
+        app.ctx.tasks = [
+            asyncio.create_task(watch_escalations(app.ctx.db, settings.escalation_timeout))
+        ]
+
+    @app.after_server_stop
+    async def close_services(app: Sanic) -> None:
+        for task in app.ctx.tasks:
+            task.cancel()
+        await asyncio.gather(*app.ctx.tasks, return_exceptions=True)
+        await app.ctx.rasa.close()
+        await app.ctx.db.dispose()
+
+    @app.exception(Exception)
+    async def unexpected(request: Request, exc: Exception) -> HTTPResponse:
+        status = getattr(exc, "status_code", 500)
+        if status >= 500:
+            log.exception("unhandled error on %s", request.path)
+            return error(500, "internal_error", "something went wrong; please try again")
+        return error(status, type(exc).__name__.lower(), str(exc) or "bad request")
+
+    return app
+
+
+def _register_optional_blueprints(app: Sanic) -> None:
+    """Console and channel blueprints, each one module."""
+    from bot.features import register_features
+
+    register_features(app)

@@ -1,0 +1,1 @@
+"""Escalation to human counsellors: replies, cases and routing state."""

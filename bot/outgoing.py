@@ -1,0 +1,44 @@
+"""Store an outgoing message and queue it for its channel in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.replies import Reply
+from bot.storage.models import Conversation, Message, OutboxItem
+
+# Channels whose messages are fetched by the client instead of pushed through an outbox.
+PULL_CHANNELS = frozenset({"web"})
+
+
+async def post_message(
+    session: AsyncSession,
+    conversation: Conversation,
+    reply: Reply,
+    *,
+    author: str,
+    case_id: str | None = None,
+    counsellor_id: int | None = None,
+) -> Message:
+    """Store a message to the user and, for push channels, add it to the outbox."""
+    message = Message(
+        conversation_id=conversation.id,
+        case_id=case_id,
+        direction="out",
+        author=author,
+        counsellor_id=counsellor_id,
+        text=reply.text,
+        buttons=[b.as_dict() for b in reply.buttons],
+    )
+    session.add(message)
+    await session.flush()
+    if conversation.channel not in PULL_CHANNELS:
+        session.add(
+            OutboxItem(
+                message_id=message.id,
+                user_id=conversation.user_id,
+                channel=conversation.channel,
+                payload=reply.as_dict(),
+            )
+        )
+    return message
