@@ -13,6 +13,8 @@ from bot.health import bp as health_bp
 from bot.pipeline import Pipeline
 from bot.privacy import Privacy
 from bot.rasa_client import RasaClient
+from bot.rasa_tracker import RasaTrackerStore
+from bot.retention import retention_loop
 from bot.settings import Settings, get_settings
 from bot.storage.db import Database
 from bot.web.chat_api import bp as chat_bp
@@ -41,11 +43,15 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
         app.ctx.db = Database(settings.database_url)
         app.ctx.rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout)
         app.ctx.privacy = Privacy(settings.pseudonym_secret)
+        app.ctx.tracker = RasaTrackerStore(settings.rasa_tracker_url)
         app.ctx.pipeline = Pipeline(
-            app.ctx.db, app.ctx.rasa, app.ctx.privacy, settings.max_text_chars
+            app.ctx.db, app.ctx.rasa, app.ctx.privacy, settings.max_text_chars, app.ctx.tracker
         )
         app.ctx.tasks = [
-            asyncio.create_task(watch_escalations(app.ctx.db, settings.escalation_timeout))
+            asyncio.create_task(watch_escalations(app.ctx.db, settings.escalation_timeout)),
+            asyncio.create_task(
+                retention_loop(app.ctx.db, app.ctx.tracker, settings.retention_days)
+            ),
         ]
 
     @app.after_server_stop
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
             task.cancel()
         await asyncio.gather(*app.ctx.tasks, return_exceptions=True)
         await app.ctx.rasa.close()
+        await app.ctx.tracker.close()
         await app.ctx.db.dispose()
 
     @app.exception(Exception)

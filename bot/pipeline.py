@@ -8,17 +8,19 @@ import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.erasure import CANCEL, CONFIRM, erase_user_data, is_erase_request
 from bot.handoff.cases import active_case, open_or_raise
 from bot.handoff.replies import escalation_reply
 from bot.handoff.reporter import is_parent_report
 from bot.outgoing import PULL_CHANNELS, post_message
 from bot.privacy import Privacy, short
 from bot.rasa_client import RasaClient, RasaUnavailable, escape_command
-from bot.replies import ChatResult, Handoff, Inbound, Reply
+from bot.rasa_tracker import RasaTrackerStore
+from bot.replies import Button, ChatResult, Handoff, Inbound, Reply
 from bot.safety import SafetyResult, screen
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -30,7 +32,7 @@ from bot.storage.models import (
     as_utc,
     utcnow,
 )
-from bot.texts import text
+from common.content import message as text
 
 log = logging.getLogger("kidsafe.pipeline")
 WAITING_ACK_EVERY = timedelta(minutes=2)
@@ -48,8 +50,16 @@ class Stored:
 class Pipeline:
     """Routes every inbound message; safe when Rasa is wrong, slow or down."""
 
-    def __init__(self, db: Database, rasa: RasaClient, privacy: Privacy, max_text_chars: int):
+    def __init__(
+        self,
+        db: Database,
+        rasa: RasaClient,
+        privacy: Privacy,
+        max_text_chars: int,
+        tracker: RasaTrackerStore | None = None,
+    ) -> None:
         self.db = db
+        self.tracker = tracker or RasaTrackerStore(None)
         self.rasa = rasa
         self.privacy = privacy
         self.max_text_chars = max_text_chars
@@ -157,7 +167,9 @@ class Pipeline:
             if conversation.state != "bot":
                 return await self._to_case(session, conversation, verdict, stored)
             if verdict is not None and verdict.escalate:
-                return await self._escalate_from_screen(session, conversation, verdict, body)
+                return await self._escalate_from_screen(
+                    session, conversation, verdict, body, stored
+                )
             offered = list(conversation.offered_payloads or [])
         if inbound.kind != "text":
             return await self._answer(stored, [Reply(text("non_text"))])
@@ -165,6 +177,8 @@ class Pipeline:
             return await self._answer(stored, [Reply(text("empty_text"))])
         if len(body) > self.max_text_chars:
             return await self._answer(stored, [Reply(text("too_long", limit=self.max_text_chars))])
+        if body in (CONFIRM, CANCEL) and body in offered or is_erase_request(body):
+            return await self._erasure(stored, body, pseudonym)
         message = body if body in offered else escape_command(body)
         try:
             answer = await self.rasa.send(pseudonym, message)
@@ -208,16 +222,20 @@ class Pipeline:
         return ChatResult(replies=replies, handoff=_handoff_of(case))
 
     async def _escalate_from_screen(
-        self, session: AsyncSession, conversation: Conversation, verdict: SafetyResult, body: str
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        verdict: SafetyResult,
+        body: str,
+        stored: Stored,
     ) -> ChatResult:
+        category: str | None = verdict.category
         if verdict.request_human and verdict.risk.value in ("none", "concern"):
-            source, risk, category = "request", "concern", verdict.category or "other"
+            source, risk, category = "request", "concern", category or "other"
         else:
             source = "parent" if is_parent_report(body) else "screen"
-            risk, category = verdict.risk.value, verdict.category
-            if risk == "none":
-                risk = "concern"
-        return await self._escalate(session, conversation, risk, category, source)
+            risk = verdict.risk.value if verdict.risk.value != "none" else "concern"
+        return await self._escalate(session, conversation, risk, category, source, stored)
 
     async def _escalate_from_rasa(
         self, stored: Stored, signal: dict[str, object], body: str
@@ -232,7 +250,7 @@ class Pipeline:
         async with self.db.session() as session:
             conversation = await session.get(Conversation, stored.conversation_id)
             assert conversation is not None
-            return await self._escalate(session, conversation, risk, category, source)
+            return await self._escalate(session, conversation, risk, category, source, stored)
 
     async def _escalate(
         self,
@@ -241,10 +259,14 @@ class Pipeline:
         risk: str,
         category: str | None,
         source: str,
+        stored: Stored,
     ) -> ChatResult:
         """Open the case, tell the user a counsellor is coming and how to call 111."""
         case, _created = await open_or_raise(
             session, conversation, risk=risk, category=category, source=source
+        )
+        await session.execute(
+            update(Message).where(Message.id == stored.message_id).values(case_id=case.id)
         )
         reply = Reply(escalation_reply(case.category, case.risk, source=source))
         await post_message(session, conversation, reply, author="bot", case_id=case.id)
@@ -252,6 +274,20 @@ class Pipeline:
         conversation.waiting_ack_at = utcnow()
         log.info("escalated case %s risk=%s category=%s", case.id, case.risk, case.category)
         return ChatResult(replies=[reply], handoff=_handoff_of(case), escalated=True)
+
+    async def _erasure(self, stored: Stored, body: str, pseudonym: str) -> ChatResult:
+        """Ask to confirm an erasure request, then erase the user's messages outside cases."""
+        if body == CANCEL:
+            return await self._answer(stored, [Reply(text("menu"))])
+        if body != CONFIRM:
+            buttons = (Button("Xóa tin nhắn của em", CONFIRM), Button("Không xóa", CANCEL))
+            return await self._answer(stored, [Reply(text("erase_confirm"), buttons)])
+        async with self.db.session() as session:
+            conversation = await session.get(Conversation, stored.conversation_id)
+            assert conversation is not None
+            await erase_user_data(session, conversation)
+            await self.tracker.erase(pseudonym)
+        return await self._answer(stored, [Reply(text("erase_done"))])
 
     async def _answer(self, stored: Stored, replies: list[Reply]) -> ChatResult:
         """Store the bot's replies and remember the buttons it offered."""

@@ -60,6 +60,7 @@ class Settings:
     rasa_urls: tuple[str, ...]
     rasa_timeout: float
     redis_url: str
+    rasa_tracker_url: str
     pseudonym_secret: str = field(repr=False)
     escalation_timeout: float
     retention_days: int
@@ -100,6 +101,9 @@ def load_settings() -> Settings:
         rasa_urls=_list("RASA_URL", "http://127.0.0.1:5005"),
         rasa_timeout=_float("RASA_TIMEOUT", 8.0),
         redis_url=_str("REDIS_URL"),
+        rasa_tracker_url=_str(
+            "RASA_TRACKER_DB_URL", f"sqlite+aiosqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
+        ),
         pseudonym_secret=_str("PSEUDONYM_SECRET") or _local_secret(data_dir),
         escalation_timeout=_float("ESCALATION_TIMEOUT", 300.0),
         retention_days=_int("RETENTION_DAYS", 30),

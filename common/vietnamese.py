@@ -101,7 +101,7 @@ class Normalized:
 
 
 def normalize(text: str) -> Normalized:
-    """Normalise a message: NFC, zero-width removal, lower case, stretched letters, teen code, folding."""
+    """Normalise a message: NFC, zero-width, lower case, stretched letters, teen code, folding."""
     cleaned = clean(text)
     words = [t.normalized for t in tokenize(cleaned)]
     accented = " ".join(words)

@@ -1,4 +1,4 @@
-"""Console: registered on the app by bot.features."""
+"""Counsellor console at /console: login, live queue, cases, chat, notes, referrals, audit."""
 
 from __future__ import annotations
 
@@ -6,4 +6,10 @@ from sanic import Sanic
 
 
 def register(app: Sanic) -> None:
-    """Register this feature's blueprints and listeners on the app."""
+    """Register the console's pages, JSON API, event stream and security headers."""
+    from bot.console import api, events, views
+
+    app.blueprint(views.bp)
+    app.blueprint(api.bp)
+    app.blueprint(events.bp)
+    app.register_middleware(views.add_security_headers, "response")

@@ -9,18 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outgoing import post_message
 from bot.replies import Reply
+from bot.safety import CATEGORIES, RiskLevel
 from bot.storage.audit import audit
-from bot.storage.models import Alert, Case, Conversation, Counsellor, Message, Note, Referral, utcnow
-from bot.texts import text
+from bot.storage.models import (
+    Alert,
+    Case,
+    Conversation,
+    Counsellor,
+    Message,
+    Note,
+    Referral,
+    utcnow,
+)
+from common.content import message as text
 
-RISK_RANK = {"none": 0, "concern": 1, "high": 2, "imminent": 3}
 REFERRAL_SERVICES = ("police", "health", "social_affairs", "school")
 CASE_STATUSES = ("open", "active", "referred", "closed")
-CATEGORIES = (
-    "sexual_abuse", "physical_violence", "emotional_abuse", "neglect", "self_harm",
-    "immediate_danger", "trafficking", "child_labour", "online_abuse", "bullying", "runaway",
-    "other",
-)
 
 
 class CaseError(Exception):
@@ -29,7 +33,7 @@ class CaseError(Exception):
 
 def risk_rank(risk: str) -> int:
     """Order of a risk level (none < concern < high < imminent)."""
-    return RISK_RANK.get(risk, 0)
+    return RiskLevel(risk).rank
 
 
 async def active_case(session: AsyncSession, conversation: Conversation) -> Case | None:

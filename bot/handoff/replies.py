@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts import text
+from common.content import message as text
 
 
 def escalation_reply(category: str | None, risk: str, *, source: str = "screen") -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from alembic import command
 from alembic.config import Config
 
@@ -16,5 +18,6 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Bring the database schema to the latest revision."""
-    command.upgrade(alembic_config(database_url), "head")
+    """Bring the database schema to the latest revision (safe inside a running event loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:  # Alembic's env runs its own event loop
+        pool.submit(command.upgrade, alembic_config(database_url), "head").result()

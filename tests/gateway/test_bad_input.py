@@ -52,7 +52,8 @@ async def test_odd_text_is_stored_and_answered(serve, text: str) -> None:
     assert response.status_code == 200
     assert response.json()["replies"], "every message gets an answer"
     async with running.app.ctx.db.session() as session:
-        stored = (await session.scalars(select(Message.text).where(Message.direction == "in"))).all()
+        query = select(Message.text).where(Message.direction == "in")
+        stored = (await session.scalars(query)).all()
     assert stored == [text]
 
 

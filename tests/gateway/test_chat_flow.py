@@ -110,7 +110,8 @@ async def test_nobody_accepting_in_time_reminds_child_and_alerts_supervisors(ser
     running = await serve(escalation_timeout=0.5)
     async with httpx.AsyncClient(base_url=running.url) as client:
         body = await chat(client, "kid-5", "e k muon song nua")
-        assert body["handoff"]["risk"] == "imminent"
+        assert body["handoff"]["category"] == "self_harm"
+        assert body["handoff"]["risk"] in ("high", "imminent")
         for _ in range(40):
             texts = [m["text"] for m in
                      (await client.get("/api/chat/kid-5/messages")).json()["messages"]]

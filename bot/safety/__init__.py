@@ -1,0 +1,16 @@
+"""Safety screen: finds risky messages before Rasa, from the lexicon in content/safety/."""
+
+from bot.safety.lexicon import LEXICON_FILE, Lexicon, LexiconError, load_lexicon
+from bot.safety.result import CATEGORIES, RiskLevel, SafetyResult
+from bot.safety.screen import screen
+
+__all__ = [
+    "CATEGORIES",
+    "LEXICON_FILE",
+    "Lexicon",
+    "LexiconError",
+    "RiskLevel",
+    "SafetyResult",
+    "load_lexicon",
+    "screen",
+]

@@ -1,0 +1,211 @@
+"""Load and validate content/safety/lexicon.yml once; a bad entry fails loudly, naming it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.safety.patterns import Compiled, PatternError, compile_pattern
+from bot.safety.result import CATEGORIES, RiskLevel
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+LEXICON_FILE = REPO_DIR / "content" / "safety" / "lexicon.yml"
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+_TOP_KEYS = {"version", "gap", "lists", "idioms", "general", "request_human", "rules"}
+_RULE_KEYS = {"id", "category", "risk", "patterns", "unless", "requires", "question_ok"}
+_GENERAL_KEYS = {"markers", "disclosure", "topics"}
+
+
+class LexiconError(ValueError):
+    """The safety lexicon is malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One risk rule: matches if a pattern is found, a `requires` is present and no `unless`."""
+
+    id: str
+    category: str
+    risk: RiskLevel
+    patterns: tuple[Compiled, ...]
+    unless: tuple[Compiled, ...] = ()
+    requires: tuple[Compiled, ...] = ()
+    question_ok: bool = True
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The compiled lexicon: idioms to mask, general-question markers, human requests, rules."""
+
+    path: str
+    idioms: tuple[tuple[str, Compiled], ...]
+    markers: tuple[Compiled, ...]
+    disclosure: tuple[Compiled, ...]
+    topics: tuple[Compiled, ...]
+    request_human: tuple[Compiled, ...]
+    rules: tuple[Rule, ...]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)
+
+
+class _Loader:
+    """Validates the raw YAML entry by entry, so every error names where it is."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = _display(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise LexiconError(f"{self.name}: cannot read: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise LexiconError(f"{self.name}: expected a mapping at the top")
+        self.raw: dict[str, Any] = raw
+        self.lists: dict[str, list[str]] = {}
+        self.gap = 4
+
+    def fail(self, where: str, why: str) -> LexiconError:
+        """An error naming the file, the entry and the reason."""
+        return LexiconError(f"{self.name}: {where}: {why}")
+
+    def strings(self, value: object, where: str, *, allow_empty: bool = False) -> list[str]:
+        """A list of non-empty strings, or an error."""
+        if value is None and allow_empty:
+            return []
+        if not isinstance(value, list) or (not value and not allow_empty):
+            raise self.fail(where, "expected a non-empty list of strings")
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(f"{where}[{i}]", f"expected a non-empty string, got {item!r}")
+        return [str(v) for v in value]
+
+    def compile_all(self, sources: Sequence[str], where: str) -> tuple[Compiled, ...]:
+        """Compile patterns, naming the failing one."""
+        out = []
+        for i, source in enumerate(sources):
+            try:
+                out.append(compile_pattern(source, self.lists, self.gap))
+            except PatternError as exc:
+                raise self.fail(f"{where}[{i}]", str(exc)) from exc
+        return tuple(out)
+
+    def load(self) -> Lexicon:
+        """Validate everything and build the compiled lexicon."""
+        raw = self.raw
+        unknown = set(raw) - _TOP_KEYS
+        if unknown:
+            raise self.fail("top level", f"unknown keys {sorted(unknown)}")
+        if raw.get("version") != 1:
+            raise self.fail("version", "must be 1")
+        gap = raw.get("gap", 4)
+        if not isinstance(gap, int) or isinstance(gap, bool) or not 1 <= gap <= 10:
+            raise self.fail("gap", f"must be a whole number from 1 to 10, got {gap!r}")
+        self.gap = gap
+        lists = raw.get("lists") or {}
+        if not isinstance(lists, dict):
+            raise self.fail("lists", "expected a mapping of name: [words]")
+        for key, words in lists.items():
+            if not isinstance(key, str) or not re.fullmatch(r"\w+", key):
+                raise self.fail(f"lists.{key}", "list names are single words")
+            self.lists[key] = self.strings(words, f"lists.{key}")
+        general = raw.get("general") or {}
+        if not isinstance(general, dict) or set(general) - _GENERAL_KEYS:
+            raise self.fail("general", f"expected a mapping with keys {sorted(_GENERAL_KEYS)}")
+        return Lexicon(
+            path=self.name,
+            idioms=self.idioms(raw.get("idioms")),
+            markers=self.compile_all(
+                self.strings(general.get("markers"), "general.markers"), "general.markers"
+            ),
+            disclosure=self.compile_all(
+                self.strings(general.get("disclosure"), "general.disclosure"), "general.disclosure"
+            ),
+            topics=self.compile_all(
+                self.strings(general.get("topics"), "general.topics", allow_empty=True),
+                "general.topics",
+            ),
+            request_human=self.compile_all(
+                self.strings(raw.get("request_human"), "request_human"), "request_human"
+            ),
+            rules=self.rules(raw.get("rules")),
+        )
+
+    def idioms(self, value: object) -> tuple[tuple[str, Compiled], ...]:
+        """Idiom groups: id plus patterns that are masked before the rules run."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail("idioms", "expected a list")
+        out: list[tuple[str, Compiled]] = []
+        for i, entry in enumerate(value):
+            where = f"idioms[{i}]"
+            if not isinstance(entry, dict) or set(entry) != {"id", "patterns"}:
+                raise self.fail(where, "expected exactly the keys id and patterns")
+            where = f"idioms[{i}] (id={entry['id']})"
+            patterns = self.compile_all(
+                self.strings(entry["patterns"], f"{where}.patterns"), f"{where}.patterns"
+            )
+            out.extend((str(entry["id"]), p) for p in patterns)
+        return tuple(out)
+
+    def rules(self, value: object) -> tuple[Rule, ...]:
+        """Risk rules, each checked for id, category, risk and patterns."""
+        if not isinstance(value, list) or not value:
+            raise self.fail("rules", "expected a non-empty list")
+        seen: set[str] = set()
+        out: list[Rule] = []
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                raise self.fail(f"rules[{i}]", "expected a mapping")
+            rule_id = entry.get("id")
+            where = f"rules[{i}] (id={rule_id})"
+            if not isinstance(rule_id, str) or not _ID_RE.match(rule_id):
+                raise self.fail(where, "id must look like category.name (lower case)")
+            if rule_id in seen:
+                raise self.fail(where, "duplicate id")
+            seen.add(rule_id)
+            unknown = set(entry) - _RULE_KEYS
+            if unknown:
+                raise self.fail(where, f"unknown keys {sorted(unknown)}")
+            if entry.get("category") not in CATEGORIES:
+                raise self.fail(where, f"category must be one of {', '.join(CATEGORIES)}")
+            if entry.get("risk") not in ("concern", "high", "imminent"):
+                raise self.fail(where, "risk must be concern, high or imminent")
+            question_ok = entry.get("question_ok", True)
+            if not isinstance(question_ok, bool):
+                raise self.fail(where, "question_ok must be true or false")
+            out.append(
+                Rule(
+                    id=rule_id,
+                    category=str(entry["category"]),
+                    risk=RiskLevel(entry["risk"]),
+                    patterns=self.compile_all(
+                        self.strings(entry.get("patterns"), f"{where}.patterns"),
+                        f"{where}.patterns",
+                    ),
+                    unless=self._optional(entry, "unless", where),
+                    requires=self._optional(entry, "requires", where),
+                    question_ok=question_ok,
+                )
+            )
+        return tuple(out)
+
+    def _optional(self, entry: Mapping[str, Any], key: str, where: str) -> tuple[Compiled, ...]:
+        if key not in entry:
+            return ()
+        return self.compile_all(self.strings(entry[key], f"{where}.{key}"), f"{where}.{key}")
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    """Load, validate and compile a lexicon file (the project's own by default)."""
+    return _Loader(Path(path) if path else LEXICON_FILE).load()
