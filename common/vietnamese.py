@@ -53,14 +53,13 @@ def squeeze_stretched(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def teencode_map(path: Optional[str] = None) -> Dict[str, str]:
-    """Load the curated teen-code map, keyed by token with and without diacritics."""
+    """Load the curated teen-code map, keyed by token exactly as listed (accents matter)."""
     raw = yaml.safe_load(Path(path or TEENCODE_FILE).read_text(encoding="utf-8")) or {}
     mapping: Dict[str, str] = {}
     for key, value in (raw.get("teencode") or {}).items():
         key_text = unicodedata.normalize("NFC", str(key)).lower()
         value_text = unicodedata.normalize("NFC", str(value)).lower()
         mapping[key_text] = value_text
-        mapping.setdefault(fold(key_text), value_text)
     return mapping
 
 

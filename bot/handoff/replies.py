@@ -12,6 +12,8 @@ def escalation_reply(category: str | None, risk: str, *, source: str = "screen")
         "parent": "escalation_parent",
     }.get(source, "escalation_child")
     parts = [text(opening), text("hotline_111")]
+    if category == "self_harm":
+        parts.append(text("self_harm_now"))
     if risk == "imminent" or category == "immediate_danger":
         parts.append(text("danger_now"))
     return "\n\n".join(parts)

@@ -8,12 +8,10 @@ them is in the message.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from common.vietnamese import fold
 
@@ -42,27 +40,17 @@ class Compiled:
         return self.regex.search(text)
 
 
-@lru_cache(maxsize=4096)
-def tolerant_char(char: str) -> str:
-    """A regex for one character that also accepts it with some or all diacritics missing."""
-    if char == "đ":
-        return "[đd]"
-    decomposed = unicodedata.normalize("NFD", char)
-    base, marks = decomposed[0], decomposed[1:]
-    if not marks or not base.isalpha():
-        return re.escape(char)
-    variants = {
-        unicodedata.normalize("NFC", base + "".join(subset))
-        for size in range(len(marks) + 1)
-        for subset in itertools.combinations(marks, size)
-    }
-    return "[" + "".join(sorted(variants)) + "]"
-
-
 def tolerant_word(word: str) -> str:
-    """A regex for one lower-case word, tolerant of missing diacritics."""
+    """A regex for one lower-case word: as written, or typed with no diacritics at all.
+
+    Whole-word folding only: "đánh" matches "đánh" and "danh", never "dành" or "đanh", so a
+    child who typed accents is taken at their word.
+    """
     word = unicodedata.normalize("NFC", word.lower())
-    return "".join(tolerant_char(c) for c in word)
+    folded = fold(word)
+    if folded == word:
+        return re.escape(word)
+    return f"(?:{re.escape(word)}|{re.escape(folded)})"
 
 
 class _Parser:
@@ -110,6 +98,8 @@ class _Parser:
             self.pos += 1
             regex, anchors = self._atom(token)
             if self._peek() == "?":
+                if token in ("^", "$") or token[0] in "~!":
+                    raise PatternError(f"{token!r} cannot be optional in pattern {self.source!r}")
                 self.pos += 1
                 regex, anchors = f"(?:{regex})?", None
             parts.append(regex)

@@ -24,7 +24,12 @@
         credentials: "same-origin",
       });
       if (res.ok) {
-        window.location.assign("/console");
+        const check = await fetch("/console/api/me", { credentials: "same-origin" });
+        if (check.ok) {
+          window.location.assign("/console");
+        } else {  // a Secure cookie over plain HTTP on a non-local address is dropped
+          showError("Trình duyệt không lưu được phiên đăng nhập. Hãy mở bảng tư vấn qua HTTPS.");
+        }
         return;
       }
       const data = await res.json().catch(() => ({}));
