@@ -79,3 +79,8 @@ def _register_optional_blueprints(app: Sanic) -> None:
     from bot.features import register_features
 
     register_features(app)
+
+
+def gateway_app() -> Sanic:
+    """Zero-argument factory for the Sanic CLI (`sanic bot.app:gateway_app --factory`)."""
+    return create_app()

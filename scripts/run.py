@@ -23,7 +23,7 @@ def start_gateway(port: int, workers: int, env: dict[str, str]) -> subprocess.Po
     """Start the Sanic gateway (single process, or several workers)."""
     mode = ["--single-process"] if workers <= 1 else ["--workers", str(workers)]
     return subprocess.Popen(
-        [sys.executable, "-m", "sanic", "bot.app:create_app", "--factory",
+        [sys.executable, "-m", "sanic", "bot.app:gateway_app", "--factory",
          "--host", get_settings().host, "--port", str(port), *mode],
         cwd=ROOT, env=env, start_new_session=True,
     )

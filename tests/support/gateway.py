@@ -56,7 +56,7 @@ class GatewayProcess:
         self.migrate()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sanic", "bot.app:create_app", "--factory",
+            [sys.executable, "-m", "sanic", "bot.app:gateway_app", "--factory",
              "--single-process", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
