@@ -10,13 +10,13 @@ from types import TracebackType
 ROOT = Path(__file__).resolve().parent.parent
 
 from bot.devstack import RasaStack  # noqa: E402
-from tests.support.gateway import GatewayProcess, free_port  # noqa: E402
-from tests.support.services import (  # noqa: E402
+from bot.localservices import (  # noqa: E402
     create_database,
     drop_database,
     ensure_postgres,
     ensure_redis,
 )
+from tests.support.gateway import GatewayProcess, free_port  # noqa: E402
 
 MODEL = ROOT / "var/models/current.tar.gz"
 

@@ -22,7 +22,7 @@ from bot.rasa_client import RasaClient, RasaUnavailable, escape_command
 from bot.rasa_tracker import RasaTrackerStore
 from bot.replies import Button, ChatResult, Handoff, Inbound, Reply
 from bot.safety import SafetyResult, screen
-from bot.storage.db import Database
+from bot.storage.db import Database, with_reconnect
 from bot.storage.models import (
     Case,
     Conversation,
@@ -78,13 +78,13 @@ class Pipeline:
         """Store the message first, then answer it; messages of one user run in order."""
         pseudonym = self.privacy.pseudonym(inbound.channel, inbound.platform_user_id)
         async with self._lock(pseudonym):
-            stored = await self._store_inbound(inbound, pseudonym)
+            stored = await with_reconnect(lambda: self._store_inbound(inbound, pseudonym))
             if stored is None:
                 log.info("duplicate %s message from %s", inbound.channel, short(pseudonym))
                 result = ChatResult(duplicate=True, user_pseudonym=pseudonym)
                 result.handoff = await self.handoff_state(inbound.channel, pseudonym)
                 return result
-            result = await self._route(inbound, pseudonym, stored)
+            result = await with_reconnect(lambda: self._route(inbound, pseudonym, stored))
             result.user_pseudonym = pseudonym
             return result
 

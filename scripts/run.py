@@ -16,7 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.devstack import RasaStack  # noqa: E402
+from bot.localservices import ensure_postgres, ensure_redis  # noqa: E402
 from bot.settings import get_settings  # noqa: E402
+
+SCALED_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+SCALED_RASA_ENV = {
+    "RASA_PG_HOST": "127.0.0.1", "RASA_PG_PORT": "5432", "RASA_PG_DB": "test",
+    "RASA_PG_USER": "postgres", "RASA_PG_PASSWORD": "",
+    "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379",
+}
 
 
 def start_gateway(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -59,18 +67,42 @@ def main() -> int:
     """Run the whole bot until Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=get_settings().workers)
+    parser.add_argument("--scaled", action="store_true",
+                        help="PostgreSQL + Redis, two Rasa servers, two gateway workers")
+    parser.add_argument("--rasa-servers", type=int, default=2)
     args = parser.parse_args()
     settings = get_settings()
     log_dir = settings.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    rasa = RasaStack(ROOT, model_path=ROOT / "var/models/current.tar.gz", log_dir=log_dir)
+    env = dict(os.environ)
+    rasa_env: dict[str, str] = {}
+    count = 1
+    if args.scaled:
+        if not (ensure_postgres() and ensure_redis()):
+            raise SystemExit("PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) is not up")
+        env.setdefault("DATABASE_URL", SCALED_DATABASE)
+        env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+        env.setdefault("RASA_TRACKER_DB_URL", SCALED_DATABASE)
+        rasa_env, count = SCALED_RASA_ENV, args.rasa_servers
+        args.workers = max(args.workers, 2)
+        subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], env=env, cwd=ROOT, check=True)
+    stacks = [
+        RasaStack(ROOT, rasa_port=5005 + i, actions_port=5055 + i, log_dir=log_dir,
+                  model_path=ROOT / "var/models/current.tar.gz", extra_env=rasa_env,
+                  endpoints=ROOT / ("endpoints.scaled.yml" if args.scaled else "endpoints.yml"))
+        for i in range(count)
+    ]
     gateway = None
     try:
-        print("==> starting the action server and Rasa (loopback only; logs in var/logs)")
-        rasa.start()
-        rasa.wait_ready()
-        print(f"==> Rasa ready at {rasa.rasa_url}")
-        env = {**os.environ, "RASA_URL": os.environ.get("RASA_URL", rasa.rasa_url)}
+        print(f"==> starting {count} Rasa server(s) and action server(s) on loopback"
+              " (logs in var/logs)")
+        for stack in stacks:
+            stack.start()
+        for stack in stacks:
+            stack.wait_ready()
+        urls = ",".join(stack.rasa_url for stack in stacks)
+        print(f"==> Rasa ready at {urls}")
+        env.setdefault("RASA_URL", urls)
         gateway = start_gateway(settings.port, args.workers, env)
         url = f"http://{settings.host}:{settings.port}"
         wait_healthy(url, gateway)
@@ -84,7 +116,8 @@ def main() -> int:
         return 0
     finally:
         stop(gateway)
-        rasa.stop()
+        for stack in stacks:
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -15,14 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-
-def sync_url(database_url: str) -> str:
-    """The same database with a synchronous driver (for Alembic)."""
-    url = make_url(database_url)
-    driver = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}
-    return url.set(drivername=driver.get(url.drivername, url.drivername)).render_as_string(
-        hide_password=False
-    )
+T = TypeVar("T")
+log = logging.getLogger("kidsafe.db")
 
 
 def async_url(database_url: str) -> str:
@@ -88,3 +85,27 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for errors that a reconnect can cure (database restarting, connection dropped)."""
+    from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
+
+    if isinstance(exc, IntegrityError | DataError | ProgrammingError):
+        return False  # the statement is wrong, not the connection
+    return isinstance(exc, DBAPIError | ConnectionError | OSError)
+
+
+async def with_reconnect(
+    operation: Callable[[], Awaitable[T]], *, within: float = 30.0, pause: float = 0.5
+) -> T:
+    """Run a database operation, retrying while the database is restarting."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await operation()
+        except Exception as exc:
+            if not is_connection_error(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            log.warning("database unavailable (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(pause)

@@ -1,4 +1,4 @@
-"""The local PostgreSQL and Redis: started if they are down, fresh databases per test run."""
+"""Local PostgreSQL and Redis for the scale-out layout and its tests: started if down."""
 
 from __future__ import annotations
 
