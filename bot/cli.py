@@ -72,4 +72,7 @@ def _load_extra_commands() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the importable module so commands registered on `bot.cli` are found.
+    from bot.cli import main as _main
+
+    sys.exit(_main())
