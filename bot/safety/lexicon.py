@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 LEXICON_FILE = REPO_DIR / "content" / "safety" / "lexicon.yml"
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
-_TOP_KEYS = {"version", "gap", "lists", "idioms", "general", "request_human", "rules"}
+_TOP_KEYS = {"version", "gap", "spellings", "lists", "idioms", "general", "request_human", "rules"}
 _RULE_KEYS = {"id", "category", "risk", "patterns", "unless", "requires", "question_ok"}
 _GENERAL_KEYS = {"markers", "disclosure", "topics"}
 
@@ -44,6 +45,7 @@ class Lexicon:
     """The compiled lexicon: idioms to mask, general-question markers, human requests, rules."""
 
     path: str
+    spellings: Mapping[str, str]
     idioms: tuple[tuple[str, Compiled], ...]
     markers: tuple[Compiled, ...]
     disclosure: tuple[Compiled, ...]
@@ -123,6 +125,7 @@ class _Loader:
             raise self.fail("general", f"expected a mapping with keys {sorted(_GENERAL_KEYS)}")
         return Lexicon(
             path=self.name,
+            spellings=self.spellings(raw.get("spellings")),
             idioms=self.idioms(raw.get("idioms")),
             markers=self.compile_all(
                 self.strings(general.get("markers"), "general.markers"), "general.markers"
@@ -139,6 +142,23 @@ class _Loader:
             ),
             rules=self.rules(raw.get("rules")),
         )
+
+    def spellings(self, value: object) -> dict[str, str]:
+        """Extra spellings the screen reads as another word: one word to one or more words."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail("spellings", "expected a mapping of word: replacement")
+        out: dict[str, str] = {}
+        for key, replacement in value.items():
+            where = f"spellings.{key}"
+            word = unicodedata.normalize("NFC", str(key)).lower()
+            if not re.fullmatch(r"\w+", word):
+                raise self.fail(where, "a spelling is a single word")
+            if not isinstance(replacement, str) or not replacement.strip():
+                raise self.fail(where, f"expected a non-empty replacement, got {replacement!r}")
+            out[word] = unicodedata.normalize("NFC", replacement).lower().strip()
+        return out
 
     def idioms(self, value: object) -> tuple[tuple[str, Compiled], ...]:
         """Idiom groups: id plus patterns that are masked before the rules run."""

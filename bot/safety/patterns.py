@@ -15,9 +15,13 @@ from dataclasses import dataclass
 
 from common.vietnamese import fold
 
-_TOKEN_RE = re.compile(r"\{\w+\}|~\d*|![^\s(){}|?~!^$]+|\\[dw][+*]?|[()|?^$]|[^\s(){}|?~!^$\\]+")
+_TOKEN_RE = re.compile(
+    r"\{\w+\}|~\d*|![^\s(){}|?~!^$]+|=[^\s(){}|?~!^$=]+|\\[dw][+*]?|[()|?^$]|[^\s(){}|?~!^$\\=]+"
+)
 _COMMON = frozenset(
     {"em", "toi", "to", "minh", "tui", "con", "chau", "be", "nguoi", "co", "anh", "ba"}
+    | {"bi", "di", "o", "khong", "la", "cho", "voi", "thi", "va", "roi", "ve", "lam", "an", "hay"}
+    | {"cung", "da", "dang", "se", "mot", "qua", "lai", "nay", "ma", "nha", "me", "bo", "ai"}
 )
 
 
@@ -32,6 +36,7 @@ class Compiled:
     source: str
     regex: re.Pattern[str]
     anchors: frozenset[str] | None
+    vocabulary: frozenset[str] = frozenset()
 
     def search(self, text: str, words: frozenset[str]) -> re.Match[str] | None:
         """Find the pattern in `text` (accented, space-terminated) if its anchors allow it."""
@@ -44,9 +49,12 @@ def tolerant_word(word: str) -> str:
     """A regex for one lower-case word: as written, or typed with no diacritics at all.
 
     Whole-word folding only: "đánh" matches "đánh" and "danh", never "dành" or "đanh", so a
-    child who typed accents is taken at their word.
+    child who typed accents is taken at their word. A word written "=tướng" matches only as
+    written: its unaccented form ("tuong") is also another word ("tường", a wall).
     """
     word = unicodedata.normalize("NFC", word.lower())
+    if word.startswith("="):
+        return re.escape(word[1:])
     folded = fold(word)
     if folded == word:
         return re.escape(word)
@@ -61,6 +69,7 @@ class _Parser:
         self.lists = lists
         self.gap = gap
         self.tokens = _TOKEN_RE.findall(source)
+        self.vocabulary: set[str] = set()
         leftover = _TOKEN_RE.sub("", source).strip()
         if leftover:
             raise PatternError(f"cannot read {leftover!r} in pattern {source!r}")
@@ -124,20 +133,34 @@ class _Parser:
             count = int(token[1:]) if len(token) > 1 else self.gap
             return f"(?:\\S+ ){{0,{count}}}", None
         if token.startswith("!"):
+            self.vocabulary.add(fold(token[1:].lower().lstrip("=")))
             return f"(?<!{tolerant_word(token[1:])} )", None
         if token.startswith("\\"):
             return f"(?:{token} )", None
         if token.startswith("{"):
             return self._list(token[1:-1])
-        return f"(?:{tolerant_word(token)} )", frozenset({fold(token.lower())})
+        word = fold(token.lower().lstrip("="))
+        self.vocabulary.add(word)
+        return f"(?:{tolerant_word(token)} )", frozenset({word})
 
     def _list(self, name: str) -> tuple[str, frozenset[str] | None]:
         if name not in self.lists:
             raise PatternError(f"unknown list {{{name}}} in pattern {self.source!r}")
         entries = sorted({e.strip().lower() for e in self.lists[name]}, key=len, reverse=True)
-        alts = ["".join(f"{tolerant_word(w)} " for w in entry.split()) for entry in entries]
-        anchors = frozenset(fold(entry.split()[0]) for entry in entries)
+        self.vocabulary.update(fold(w.lstrip("=")) for e in entries for w in e.split())
+        alts = ["".join(f"{_list_word(w)} " for w in entry.split()) for entry in entries]
+        firsts = [entry.split()[0] for entry in entries]
+        if any(w.startswith("\\") for w in firsts):
+            return "(?:" + "|".join(alts) + ")", None
+        anchors = frozenset(fold(w.lstrip("=")) for w in firsts)
         return "(?:" + "|".join(alts) + ")", anchors
+
+
+def _list_word(word: str) -> str:
+    """One word of a list entry: a tolerant word, or a number ("\\d+", "\\d+h") as a regex."""
+    if word.startswith("\\d+"):
+        return r"\d+" + re.escape(word[3:])
+    return tolerant_word(word)
 
 
 def _score(anchors: frozenset[str]) -> int:
@@ -147,9 +170,10 @@ def _score(anchors: frozenset[str]) -> int:
 
 def compile_pattern(source: str, lists: Mapping[str, Sequence[str]], gap: int) -> Compiled:
     """Compile one lexicon pattern; raise PatternError with the reason when it is malformed."""
-    regex, anchors = _Parser(source, lists, gap).parse()
+    parser = _Parser(source, lists, gap)
+    regex, anchors = parser.parse()
     try:
         compiled = re.compile(r"(?<!\S)" + regex)
     except re.error as exc:
         raise PatternError(f"pattern {source!r} is not a valid expression: {exc}") from exc
-    return Compiled(source, compiled, anchors)
+    return Compiled(source, compiled, anchors, frozenset(parser.vocabulary))

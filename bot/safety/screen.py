@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.safety.lexicon import Lexicon, Rule, load_lexicon
 from bot.safety.patterns import Compiled
@@ -38,16 +39,81 @@ def _rule_span(rule: Rule, text: str, words: frozenset[str]) -> int:
     return max(spans)
 
 
-def _variants(original: str, accented: str) -> list[tuple[str, frozenset[str]]]:
+def _respell(text: str, spellings: Mapping[str, str]) -> str:
+    """Replace the lexicon's extra spellings ("hk", "chít") word by word."""
+    if not spellings:
+        return text
+    return " ".join(spellings.get(w, w) for w in text.split())
+
+
+def _variants(
+    original: str, accented: str, spellings: Mapping[str, str] | None = None
+) -> list[tuple[str, frozenset[str]]]:
     """The normalised text, plus copies that differ: doubled letters squeezed ("chett"), and
-    words as typed without teen-code expansion (the map turns the real word "roi" into "rồi")."""
+    words as typed without teen-code expansion (the map turns the real word "roi" into "rồi").
+    The lexicon's own extra spellings apply to every copy."""
+    spellings = spellings or {}
+    accented = _respell(accented, spellings)
     texts = [accented, _DOUBLED_RE.sub(r"\1", accented)]
-    texts.append(" ".join(squeeze_stretched(w) for w in _WORD_RE.findall(original.lower())))
+    raw = " ".join(squeeze_stretched(w) for w in _WORD_RE.findall(original.lower()))
+    texts.append(_respell(raw, spellings))
     out: list[tuple[str, frozenset[str]]] = []
     for text in dict.fromkeys(texts):
         if text:
             out.append((text + " ", frozenset(fold(text).split())))
     return out
+
+
+class _RuleIndex:
+    """Which rules can match a message, by its words: each rule is tried only when one of its
+    patterns' anchor words is present (or a pattern has no anchor), in lexicon order."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.always: set[int] = set()
+        self.by_word: dict[str, set[int]] = {}
+        self.by_vocabulary: dict[str, set[int]] = {}
+        for i, rule in enumerate(rules):
+            for pattern in rule.patterns + rule.unless + rule.requires:
+                for word in pattern.vocabulary:
+                    self.by_vocabulary.setdefault(word, set()).add(i)
+            for pattern in rule.patterns:
+                if pattern.anchors is None:
+                    self.always.add(i)
+                    continue
+                for word in pattern.anchors:
+                    self.by_word.setdefault(word, set()).add(i)
+
+    def candidates(
+        self, words: frozenset[str], changed: frozenset[str] | None = None
+    ) -> list[Rule]:
+        """The rules worth trying on a message with these (folded) words.
+
+        For a second reading of the same message, `changed` holds the words that differ from the
+        first: a rule that uses none of them reads both the same and is not tried again."""
+        found = set(self.always)
+        for word in words:
+            hit = self.by_word.get(word)
+            if hit:
+                found |= hit
+        if changed is not None:
+            touched: set[int] = set()
+            for word in changed:
+                touched |= self.by_vocabulary.get(word, set())
+            found &= touched
+        return [self.rules[i] for i in sorted(found)]
+
+
+_INDEXES: dict[int, tuple[Lexicon, _RuleIndex]] = {}
+
+
+def _index(lex: Lexicon) -> _RuleIndex:
+    """The rule index of a lexicon, built once (the lexicon is kept alive beside it)."""
+    cached = _INDEXES.get(id(lex))
+    if cached is None or cached[0] is not lex:
+        cached = (lex, _RuleIndex(lex.rules))
+        _INDEXES[id(lex)] = cached
+    return cached[1]
 
 
 def screen(text: str, lexicon: Lexicon | None = None) -> SafetyResult:
@@ -59,11 +125,18 @@ def screen(text: str, lexicon: Lexicon | None = None) -> SafetyResult:
     spans: dict[str, int] = {}
     matched: list[Rule] = []
     request_human = question = disclosure = topic = False
-    for body, words in _variants(norm.original, norm.accented):
+    index = _index(lex)
+    first: set[str] | None = None
+    for body, words in _variants(norm.original, norm.accented, lex.spellings):
+        changed: frozenset[str] | None = None
+        if first is None:
+            first = set(body.split())
+        else:
+            changed = frozenset(fold(w) for w in set(body.split()) ^ first)
         for _, idiom in lex.idioms:
             if idiom.anchors is None or not idiom.anchors.isdisjoint(words):
                 body = idiom.regex.sub(_mask, body)
-        for rule in lex.rules:
+        for rule in index.candidates(words, changed):
             span = _rule_span(rule, body, words)
             if span:
                 if rule.id not in spans:

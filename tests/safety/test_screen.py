@@ -328,3 +328,120 @@ rules:
     result = screen("con meo bi thuong roi", lexicon)
     assert result.escalate and result.matched == ("other.pet_hurt",)
     assert not screen("bố đánh em", lexicon).escalate
+
+
+# ------------------------------------------------------------------ engine features
+def test_strict_word_does_not_match_its_unaccented_twin(tmp_path: Path) -> None:
+    # "=tướng" (a game hero) must not cancel "tuong" typed for "tường" (a wall).
+    path = _write(
+        tmp_path,
+        """
+version: 1
+general: {markers: [là gì], disclosure: [hôm qua]}
+request_human: [người thật]
+rules:
+  - id: other.wall
+    category: other
+    risk: concern
+    patterns: ["đập ~2 tường"]
+    unless: ["=tướng"]
+""",
+    )
+    lexicon = load_lexicon(path)
+    assert screen("dap dau vo tuong", lexicon).escalate
+    assert not screen("đập vỡ tướng", lexicon).escalate
+
+
+def test_numbers_in_lists_and_extra_spellings(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        """
+version: 1
+spellings: {chít: chết}
+lists: {age: ['\\d+ tuổi']}
+general: {markers: [là gì], disclosure: [hôm qua]}
+request_human: [người thật]
+rules:
+  - id: other.age
+    category: other
+    risk: concern
+    patterns: ["{age} ~2 đi làm"]
+  - id: other.dead
+    category: other
+    risk: concern
+    patterns: ["muốn chết"]
+""",
+    )
+    lexicon = load_lexicon(path)
+    assert screen("em 12 tuổi phải đi làm", lexicon).matched == ("other.age",)
+    assert screen("e mún chít", lexicon).matched == ("other.dead",)
+    assert not screen("em mười tuổi đi học", lexicon).escalate
+
+
+def test_bad_spelling_fails_loudly(tmp_path: Path) -> None:
+    path = _broken(tmp_path, "  hk: không", "  hk kk: không")
+    with pytest.raises(LexiconError, match="spellings"):
+        load_lexicon(path)
+
+
+def test_rule_index_gives_the_same_verdicts_as_trying_every_rule() -> None:
+    """The word index only skips work: the verdict is the one every rule would give."""
+    from dataclasses import replace
+
+    from bot.safety.evaluate import EVAL_FILE, load_cases
+    from bot.safety.screen import LEXICON
+
+    # a copy of the lexicon whose rules have no anchors is screened by trying every rule
+    unanchored = replace(
+        LEXICON,
+        rules=tuple(
+            replace(r, patterns=tuple(replace(p, anchors=None) for p in r.patterns))
+            for r in LEXICON.rules
+        ),
+    )
+    for case in load_cases(EVAL_FILE)[:200]:
+        assert screen(case.text).escalate == screen(case.text, unanchored).escalate, case.text
+
+
+# ------------------------------------------------------------------ fresh wording
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chú ấy bắt em làm chuyện người lớn",
+        "tối nào dượng cũng vào phòng em",
+        "em bị ba quánh bầm hết chân",
+        "e hok mún về nhà nữa",
+        "có ng trên mạng đòi e gửi hình ko mặc đồ",
+        "mẹ bỏ đi, ba say suốt, e nhịn đói 2 ngày rồi",
+        "e nghĩ e nên biến mất",
+        "tụi nó chặn đường đòi tiền e mỗi ngày",
+        "e ko bit co nen ke ko nhung chu e hay bat e ngoi len dui",
+    ],
+)
+def test_indirect_disclosures_escalate(text: str) -> None:
+    assert escalates(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mẹ đánh thức em dậy lúc 6 giờ",
+        "em bị muỗi đốt ngứa quá",
+        "ông nội mất rồi em buồn",
+        "ba em đánh trứng làm bánh flan",
+        "bố em đánh con cờ hay lắm",
+        "mẹ so sánh em với anh họ làm em hơi buồn",
+        "bố mẹ ly hôn em nên ở với ai",
+        "em đang ở bến xe đợi mẹ ra đón",
+        "mẹ em dặn không được nói chuyện với người lạ",
+        "em phải làm gì nếu bạn em bị bắt nạt",
+        "em xem phim tài liệu về buôn người ở môn GDCD",
+    ],
+)
+def test_risky_looking_everyday_words_do_not_escalate(text: str) -> None:
+    assert not escalates(text), text
+
+
+def test_wall_is_not_a_game_hero() -> None:
+    # "tuong" typed for "tường" (a wall) must not cancel a beating as if it were "tướng" (a hero)
+    assert screen("hom qua tia uong say dap e vo tuong").category == "physical_violence"
