@@ -73,6 +73,7 @@ class Settings:
     telegram_api_base_url: str
     zalo_app_id: str
     zalo_oa_secret_key: str = field(repr=False)
+    zalo_app_secret_key: str = field(repr=False)
     zalo_oa_access_token: str = field(repr=False)
     zalo_oa_refresh_token: str = field(repr=False)
     zalo_oa_api_base_url: str
@@ -116,6 +117,7 @@ def load_settings() -> Settings:
         telegram_api_base_url=_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
         zalo_app_id=_str("ZALO_APP_ID"),
         zalo_oa_secret_key=_str("ZALO_OA_SECRET_KEY"),
+        zalo_app_secret_key=_str("ZALO_APP_SECRET_KEY"),
         zalo_oa_access_token=_str("ZALO_OA_ACCESS_TOKEN"),
         zalo_oa_refresh_token=_str("ZALO_OA_REFRESH_TOKEN"),
         zalo_oa_api_base_url=_str("ZALO_OA_API_BASE_URL", "https://openapi.zalo.me"),

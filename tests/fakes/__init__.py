@@ -1,0 +1,1 @@
+"""Local fakes of the messaging platforms, speaking their wire formats on 127.0.0.1."""
