@@ -9,7 +9,7 @@ VENV_RASA := .venv-rasa
 PY := $(VENV)/bin/python
 RASA := $(VENV_RASA)/bin/rasa
 MODEL_STAMP := var/models/.trained
-TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) content/faq.yml content/teencode.yml \
+TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) content/faq.yml content/teencode.yml tests/data/safety_dev.yml \
 	$(wildcard nlu_components/*.py) common/vietnamese.py scripts/build_training_data.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -39,7 +39,7 @@ $(MODEL_STAMP): $(VENV_RASA)/.installed $(TRAINING_INPUTS)
 	@echo "==> training the Rasa model (only when its inputs changed)"
 	@mkdir -p var/models
 	@PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/python scripts/build_training_data.py
-	@PYTHONPATH=$(CURDIR) $(RASA) train --data nlu_data .build/rasa --domain domain.yml --config config.yml --out var/models --fixed-model-name current
+	@PYTHONPATH=$(CURDIR) TF_DETERMINISTIC_OPS=1 $(RASA) train --data nlu_data .build/rasa --domain domain.yml --config config.yml --out var/models --fixed-model-name current
 	@touch $@
 
 train: $(MODEL_STAMP) ## Train the Rasa model if its inputs changed

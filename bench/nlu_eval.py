@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa-url", help="a running Rasa server started with --enable-api")
     parser.add_argument("--gateway-url", help="a running gateway, for POST /api/chat latency")
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
+    parser.add_argument("--model", type=Path, default=MODEL, help="model when no --rasa-url")
     parser.add_argument("--latency-n", type=int, default=60)
     parser.add_argument("--errors", action="store_true", help="list every misclassified text")
     args = parser.parse_args(argv)
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             ROOT,
             rasa_port=_free_port(),
             actions_port=_free_port(),
-            model_path=MODEL,
+            model_path=args.model,
             extra_env={"RASA_TRACKER_DB": str(ROOT / "var" / "bench_tracker.db")},
             log_dir=ROOT / "var" / "logs",
             enable_api=True,

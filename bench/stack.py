@@ -60,7 +60,8 @@ class Stack:
             self.rasas.append(stack)
         for stack in self.rasas:
             stack.wait_ready()
-        gw_env = {"ESCALATION_TIMEOUT": "3600", "WORKERS": "1"}
+        gw_env = {"ESCALATION_TIMEOUT": "3600", "COOKIE_SECURE": "0",
+                  "RASA_TRACKER_DB_URL": f"sqlite+aiosqlite:///{self.data_dir / 't.db'}"}
         if self.pg_database:
             gw_env["DATABASE_URL"] = (
                 f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.pg_database}"
@@ -91,7 +92,7 @@ class Stack:
                 rows = [r[0] for r in conn.execute(query)]
         return [r.split(":", 1)[1] for r in rows]
 
-    async def escalation_visible_ms(self) -> float:
+    async def escalation_visible_ms(self) -> dict[str, float]:
         """Time from a disclosure's POST until its case is in the console queue."""
         from bench.console_probe import time_to_queue
 

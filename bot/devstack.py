@@ -166,6 +166,11 @@ class RasaStack:
             handle.close()
         self._logs.clear()
 
+    def pids(self) -> dict[str, int]:
+        """Process ids of the running servers (for benchmarks and fault tests)."""
+        return {name: proc.pid for name, proc in zip(("actions", "rasa"), self._procs, strict=False)
+                if proc.poll() is None}
+
     def __enter__(self) -> RasaStack:
         self.start()
         return self

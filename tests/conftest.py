@@ -1,0 +1,47 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.devstack import RasaStack
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "var" / "models" / "current.tar.gz"
+
+
+def _free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    """The real Rasa server and action server on free loopback ports, once per test session.
+
+    Uses the trained model var/models/current.tar.gz (`make train`), a throw-away tracker
+    database, and Rasa's HTTP API (for /model/parse in the NLU tests; loopback only).
+    """
+    assert MODEL.exists(), f"no trained model at {MODEL}: run `make train` first"
+    work = tmp_path_factory.mktemp("rasa_stack")
+    stack = RasaStack(
+        ROOT,
+        rasa_port=_free_port(),
+        actions_port=_free_port(),
+        model_path=MODEL,
+        extra_env={"RASA_TRACKER_DB": str(work / "tracker.db")},
+        log_dir=work,
+        enable_api=True,
+    )
+    stack.start()
+    try:
+        stack.wait_ready(timeout=240)
+        yield stack
+    finally:
+        stack.stop()
