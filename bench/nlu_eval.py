@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and the latency comparison."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rasa-url", help="a running Rasa server started with --enable-api")
-    parser.add_argument("--gateway-url", help="a running gateway, for POST /api/chat latency")
+    parser.add_argument("--gateway-url", help="a running gateway (default: start one here)")
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
     parser.add_argument("--model", type=Path, default=MODEL, help="model when no --rasa-url")
     parser.add_argument("--latency-n", type=int, default=60)
@@ -222,7 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         stack.wait_ready()
         rasa_url = stack.rasa_url
+    gateway = None
+    gateway_url = args.gateway_url
     try:
+        if not gateway_url:
+            import tempfile
+
+            from tests.support.gateway import GatewayProcess
+
+            gateway = GatewayProcess(Path(tempfile.mkdtemp(prefix="kidsafe-nlu-eval-")), rasa_url)
+            gateway.start()
+            gateway_url = gateway.url
         examples = load_heldout(args.heldout)
         report = evaluate(rasa_url, examples)
         print_report(report)
@@ -240,17 +250,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"latency over {len(safe)} messages (ms):")
         print(f"  Rasa /webhooks/rest/webhook  p50 {statistics.median(rasa_ms):7.1f}"
               f"  p95 {percentile(rasa_ms, 0.95):7.1f}")
-        if args.gateway_url:
-            gateway_ms = latencies(
-                f"{args.gateway_url.rstrip('/')}/api/chat",
-                lambda i, t: {"user_id": f"bench-{run_id}-{i}", "text": t},
-                safe,
-            )
-            print(f"  gateway POST /api/chat       p50 {statistics.median(gateway_ms):7.1f}"
-                  f"  p95 {percentile(gateway_ms, 0.95):7.1f}")
-        else:
-            print("  gateway POST /api/chat       (no --gateway-url given)")
+        gateway_ms = latencies(
+            f"{gateway_url.rstrip('/')}/api/chat",
+            lambda i, t: {"user_id": f"bench-{run_id}-{i}", "text": t},
+            safe,
+        )
+        print(f"  gateway POST /api/chat       p50 {statistics.median(gateway_ms):7.1f}"
+              f"  p95 {percentile(gateway_ms, 0.95):7.1f}")
     finally:
+        if gateway is not None:
+            gateway.stop()
         if stack is not None:
             stack.stop()
     return 0
