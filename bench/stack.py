@@ -66,7 +66,8 @@ class Stack:
             gw_env["DATABASE_URL"] = (
                 f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.pg_database}"
             )
-        self.gateway = GatewayProcess(self.data_dir / "gw", ",".join(self.rasa_urls), gw_env)
+        self.gateway = GatewayProcess(self.data_dir / "gw", ",".join(self.rasa_urls), gw_env,
+                                      workers=2 if self.pg_database else 1)
         self.gateway.start()
         return self
 

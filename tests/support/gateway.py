@@ -26,8 +26,9 @@ class GatewayProcess:
     """The gateway (`sanic bot.app:create_app`) on its own port, data dir and database."""
 
     def __init__(self, data_dir: Path, rasa_url: str, env: dict[str, str] | None = None,
-                 port: int | None = None) -> None:
+                 port: int | None = None, workers: int = 1) -> None:
         self.port = port or free_port()
+        self.workers = workers
         self.data_dir = data_dir
         self.env = {
             **os.environ,
@@ -57,7 +58,8 @@ class GatewayProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sanic", "bot.app:gateway_app", "--factory",
-             "--single-process", "--host", "127.0.0.1", "--port", str(self.port)],
+             *(["--single-process"] if self.workers <= 1 else ["--workers", str(self.workers)]),
+             "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
