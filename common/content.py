@@ -110,14 +110,11 @@ class Option:
     text: str
 
 
-@dataclass(frozen=True)
-class CheckQuestion:
-    """The question that closes a lesson."""
+class _MultipleChoice:
+    """Answer checking shared by lesson check questions and quiz questions."""
 
-    question: str
     options: Tuple[Option, ...]
     answer: str
-    explanation: str
 
     def option(self, key: str) -> Optional[Option]:
         """Return the option with this key, or None."""
@@ -126,6 +123,16 @@ class CheckQuestion:
     def is_correct(self, key: str) -> bool:
         """Tell whether the key is the right answer (case-insensitive)."""
         return key.strip().lower() == self.answer
+
+
+@dataclass(frozen=True)
+class CheckQuestion(_MultipleChoice):
+    """The question that closes a lesson."""
+
+    question: str
+    options: Tuple[Option, ...]
+    answer: str
+    explanation: str
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ class Lesson:
 
 
 @dataclass(frozen=True)
-class QuizQuestion:
+class QuizQuestion(_MultipleChoice):
     """One quiz question with the reason behind its answer."""
 
     id: str
@@ -158,14 +165,6 @@ class QuizQuestion:
     options: Tuple[Option, ...]
     answer: str
     explanation: str
-
-    def option(self, key: str) -> Optional[Option]:
-        """Return the option with this key, or None."""
-        return next((o for o in self.options if o.key == key), None)
-
-    def is_correct(self, key: str) -> bool:
-        """Tell whether the key is the right answer (case-insensitive)."""
-        return key.strip().lower() == self.answer
 
 
 @dataclass(frozen=True)
