@@ -63,8 +63,14 @@ def stop(proc: subprocess.Popen[bytes] | None) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     """Run the whole bot until Ctrl-C."""
+    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (`&`)
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=get_settings().workers)
     parser.add_argument("--scaled", action="store_true",
@@ -112,7 +118,7 @@ def main() -> int:
         gateway.wait()
         return 1
     except KeyboardInterrupt:
-        print("\n==> stopping")
+        print("\n==> stopping", flush=True)
         return 0
     finally:
         stop(gateway)
