@@ -143,3 +143,4 @@ def scrub(message: str, secrets: Iterable[str]) -> str:
 async def hand_over(app: Sanic, inbound: Inbound) -> None:
     """Give an inbound message to the pipeline (which stores it and queues the replies)."""
     await app.ctx.pipeline.handle(inbound)
+    app.ctx.outbox_wake()

@@ -30,7 +30,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.base import ChannelAdapter, Delivery, SendError, log, scrub, split_text
+from bot.channels.base import (
+    ChannelAdapter,
+    Delivery,
+    SendError,
+    hand_over,
+    log,
+    scrub,
+    split_text,
+)
 from bot.outgoing import post_message
 from bot.privacy import short
 from bot.replies import Button, Inbound, Reply
@@ -184,11 +192,9 @@ class TelegramAdapter(ChannelAdapter):
         inbound = self._inbound(update, body, kind)
         if inbound is None or self._app is None:
             return
-        pipeline = self._app.ctx.pipeline
         # No await before handle(): the pipeline's per-user lock keeps the order of arrival.
         async with self._typing(int(inbound.address or inbound.platform_user_id)):
-            await pipeline.handle(inbound)
-        self._app.ctx.outbox_wake()
+            await hand_over(self._app, inbound)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from bot.channels.base import (
     Delivery,
     SendError,
     buttons_as_text,
+    hand_over,
     scrub,
     split_text,
 )
@@ -82,13 +83,8 @@ class ZaloBotAdapter(ChannelAdapter):
             return json({"error": "invalid JSON"}, status=400)
         inbound = parse_update(update) if isinstance(update, dict) else None
         if inbound is not None and self._app is not None:
-            self.background.spawn(self._handle(inbound), "zalo bot update")
+            self.background.spawn(hand_over(self._app, inbound), "zalo bot update")
         return json({"ok": True})
-
-    async def _handle(self, inbound: Inbound) -> None:
-        assert self._app is not None
-        await self._app.ctx.pipeline.handle(inbound)
-        self._app.ctx.outbox_wake()
 
     async def start(self, app: Sanic) -> None:
         """Remember the app (pipeline, outbox)."""

@@ -20,6 +20,7 @@ from bot.channels.base import (
     Delivery,
     SendError,
     buttons_as_text,
+    hand_over,
     scrub,
     split_text,
 )
@@ -219,13 +220,8 @@ class ZaloOAAdapter(ChannelAdapter):
             return json({"error": "invalid JSON"}, status=400)
         inbound = parse_event(event) if isinstance(event, dict) else None
         if inbound is not None and self._app is not None:
-            self.background.spawn(self._handle(inbound), "zalo event")
+            self.background.spawn(hand_over(self._app, inbound), "zalo event")
         return json({"ok": True})
-
-    async def _handle(self, inbound: Inbound) -> None:
-        assert self._app is not None
-        await self._app.ctx.pipeline.handle(inbound)
-        self._app.ctx.outbox_wake()
 
     async def start(self, app: Sanic) -> None:
         """Load refreshed tokens and keep them fresh."""
