@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import statistics
 import sys
 import time
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from common.vietnamese import has_diacritics  # noqa: E402
+from tests.support.gateway import free_port  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
 MODEL = ROOT / "var" / "models" / "current.tar.gz"
@@ -174,12 +174,6 @@ def latencies(url: str, body: Any, texts: list[str]) -> list[float]:
     return times
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def print_report(report: Report) -> None:
     """Print the accuracy figures, macro-F1 and the most confused pairs."""
     print(f"held-out utterances: {report.count()} ({report.count(True)} without diacritics)")
@@ -211,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
 
         stack = RasaStack(
             ROOT,
-            rasa_port=_free_port(),
-            actions_port=_free_port(),
+            rasa_port=free_port(),
+            actions_port=free_port(),
             model_path=args.model,
             extra_env={"RASA_TRACKER_DB": str(ROOT / "var" / "bench_tracker.db")},
             log_dir=ROOT / "var" / "logs",

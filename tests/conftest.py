@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.devstack import RasaStack
+from tests.support.gateway import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "var" / "models" / "current.tar.gz"
 
-
-def _free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +26,8 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     work = tmp_path_factory.mktemp("rasa_stack")
     stack = RasaStack(
         ROOT,
-        rasa_port=_free_port(),
-        actions_port=_free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
         model_path=MODEL,
         extra_env={"RASA_TRACKER_DB": str(work / "tracker.db")},
         log_dir=work,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sanic import Blueprint, Sanic
+from sanic.response import HTTPResponse, json
 
 from bot.replies import Button, Inbound, Reply
 
@@ -82,6 +84,23 @@ class Background:
                 log.error("%s failed: %s", what, type(exc).__name__)
 
         task.add_done_callback(done)
+
+    def accept(
+        self,
+        app: Sanic | None,
+        body: bytes,
+        parse: Callable[[dict[str, Any]], Inbound | None],
+        what: str,
+    ) -> HTTPResponse:
+        """Answer a verified webhook at once and hand its message to the pipeline afterwards."""
+        try:
+            payload = jsonlib.loads(body)
+        except ValueError:
+            return json({"error": "invalid JSON"}, status=400)
+        inbound = parse(payload) if isinstance(payload, dict) else None
+        if inbound is not None and app is not None:
+            self.spawn(hand_over(app, inbound), what)
+        return json({"ok": True})
 
     async def drain(self, within: float = 5.0) -> None:
         """Wait a little for running tasks at shutdown."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json as jsonlib
 from typing import Any
 
 import httpx
@@ -16,7 +15,6 @@ from bot.channels.base import (
     Delivery,
     SendError,
     buttons_as_text,
-    hand_over,
     scrub,
     split_text,
 )
@@ -77,14 +75,7 @@ class ZaloBotAdapter(ChannelAdapter):
         given = (request.headers.get("X-Bot-Api-Secret-Token") or "").encode()
         if not expected or not hmac.compare_digest(given, expected):
             return json({"error": "forbidden"}, status=403)
-        try:
-            update = jsonlib.loads(request.body)
-        except ValueError:
-            return json({"error": "invalid JSON"}, status=400)
-        inbound = parse_update(update) if isinstance(update, dict) else None
-        if inbound is not None and self._app is not None:
-            self.background.spawn(hand_over(self._app, inbound), "zalo bot update")
-        return json({"ok": True})
+        return self.background.accept(self._app, request.body, parse_update, "zalo bot update")
 
     async def start(self, app: Sanic) -> None:
         """Remember the app (pipeline, outbox)."""

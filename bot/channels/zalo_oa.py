@@ -20,7 +20,6 @@ from bot.channels.base import (
     Delivery,
     SendError,
     buttons_as_text,
-    hand_over,
     scrub,
     split_text,
 )
@@ -214,14 +213,7 @@ class ZaloOAAdapter(ChannelAdapter):
         )
         if status != 200:
             return json({"error": "unauthorized" if status == 401 else "forbidden"}, status=status)
-        try:
-            event = jsonlib.loads(request.body)
-        except ValueError:
-            return json({"error": "invalid JSON"}, status=400)
-        inbound = parse_event(event) if isinstance(event, dict) else None
-        if inbound is not None and self._app is not None:
-            self.background.spawn(hand_over(self._app, inbound), "zalo event")
-        return json({"ok": True})
+        return self.background.accept(self._app, request.body, parse_event, "zalo event")
 
     async def start(self, app: Sanic) -> None:
         """Load refreshed tokens and keep them fresh."""
