@@ -1,38 +1,33 @@
-"""Handoff: risk intents and requests for a person send only the gateway's handoff signal."""
+"""Handoff: risk intents and requests for a person send the gateway a signal, not a decision.
+
+The gateway's triage weighs Rasa's intent with its confidence beside the rule screen and the
+learned classifier. If it does not escalate, the user still gets the text sent here.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-# intent -> (category, risk level), categories and levels as in DESIGN.md.
-HANDOFF: Dict[str, Tuple[str, str]] = {
-    "risk_self_harm": ("self_harm", "imminent"),
-    "risk_immediate_danger": ("immediate_danger", "imminent"),
-    "risk_sexual_abuse": ("sexual_abuse", "high"),
-    "risk_physical_violence": ("physical_violence", "high"),
-    "risk_trafficking": ("trafficking", "high"),
-    "risk_runaway": ("runaway", "high"),
-    "risk_online_abuse": ("online_abuse", "high"),
-    "risk_emotional_abuse": ("emotional_abuse", "concern"),
-    "risk_neglect": ("neglect", "high"),
-    "risk_child_labour": ("child_labour", "high"),
-    "risk_bullying": ("bullying", "concern"),
-    "request_human": ("other", "concern"),
-}
-DEFAULT = ("other", "concern")
+from actions.ui import MENU_BUTTONS, text
+from common.taxonomy import default_risk, intent_category
 
 
-def signal_for(intent: str) -> Dict[str, str]:
-    """The handoff signal for an intent (unknown intents: category other, risk concern)."""
-    category, risk = HANDOFF.get(intent, DEFAULT)
-    return {"category": category, "risk": risk}
+def signal_for(intent: str, confidence: float = 1.0) -> Dict[str, Any]:
+    """The signal for an intent: category and default risk from the taxonomy, and confidence."""
+    category = intent_category(intent) or "other"
+    return {
+        "intent": intent,
+        "confidence": round(float(confidence), 4),
+        "category": category,
+        "risk": default_risk(category),
+    }
 
 
 class ActionHandoff(Action):
-    """Send the handoff signal; the gateway writes the supportive reply and opens the case."""
+    """Send the risk signal and a gentle, open answer for when the gateway does not escalate."""
 
     def name(self) -> Text:
         return "action_handoff"
@@ -40,6 +35,12 @@ class ActionHandoff(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
-        dispatcher.utter_message(json_message={"handoff": signal_for(intent)})
+        intent = ((tracker.latest_message or {}).get("intent") or {})
+        name = str(intent.get("name") or "")
+        confidence = float(intent.get("confidence") or 0.0)
+        dispatcher.utter_message(json_message={"handoff": signal_for(name, confidence)})
+        dispatcher.utter_message(
+            text=text("unsure", "Mình chưa chắc đã hiểu ý bạn. Bạn kể thêm cho mình được không?"),
+            buttons=MENU_BUTTONS,
+        )
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
@@ -15,6 +16,7 @@ from bot.privacy import Privacy
 from bot.rasa_client import RasaClient
 from bot.rasa_tracker import RasaTrackerStore
 from bot.retention import retention_loop
+from bot.safety.learned import LearnedClassifier, LearnedUnavailable
 from bot.settings import Settings, get_settings
 from bot.storage.db import Database
 from bot.web.chat_api import bp as chat_bp
@@ -44,8 +46,14 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
         app.ctx.rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout)
         app.ctx.privacy = Privacy(settings.pseudonym_secret)
         app.ctx.tracker = RasaTrackerStore(settings.rasa_tracker_url)
+        app.ctx.learned, app.ctx.learned_problem = load_learned(settings.safety_model_dir)
         app.ctx.pipeline = Pipeline(
-            app.ctx.db, app.ctx.rasa, app.ctx.privacy, settings.max_text_chars, app.ctx.tracker
+            app.ctx.db,
+            app.ctx.rasa,
+            app.ctx.privacy,
+            settings.max_text_chars,
+            app.ctx.tracker,
+            learned=app.ctx.learned,
         )
         app.ctx.tasks = [
             asyncio.create_task(watch_escalations(app.ctx.db, settings.escalation_timeout)),
@@ -59,6 +67,8 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
         for task in app.ctx.tasks:
             task.cancel()
         await asyncio.gather(*app.ctx.tasks, return_exceptions=True)
+        if app.ctx.learned is not None:
+            app.ctx.learned.close()
         await app.ctx.rasa.close()
         await app.ctx.tracker.close()
         await app.ctx.db.dispose()
@@ -72,6 +82,15 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
         return error(status, type(exc).__name__.lower(), str(exc) or "bad request")
 
     return app
+
+
+def load_learned(directory: Path) -> tuple[LearnedClassifier | None, str | None]:
+    """The learned safety signal, or why it cannot load (then /healthz is not 200)."""
+    try:
+        return LearnedClassifier.load(directory), None
+    except LearnedUnavailable as exc:
+        log.error("learned safety signal unavailable: %s", exc)
+        return None, str(exc)
 
 
 def _register_optional_blueprints(app: Sanic) -> None:

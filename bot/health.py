@@ -1,4 +1,4 @@
-"""GET /healthz: 200 only when the gateway, its database and Rasa are ready."""
+"""GET /healthz: 200 only when the gateway, its database, Rasa and the safety model are ready."""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ bp = Blueprint("health")
 
 @bp.get("/healthz")
 async def healthz(request: Request) -> HTTPResponse:
-    """Report readiness of the database and of every Rasa server."""
+    """Report readiness of the database, every Rasa server and the learned safety signal."""
     database = await request.app.ctx.db.ping()
     rasa = await request.app.ctx.rasa.ready()
-    ok = database and rasa
-    return json(
-        {"status": "ok" if ok else "unavailable", "database": database, "rasa": rasa},
-        status=200 if ok else 503,
-    )
+    learned = request.app.ctx.learned is not None
+    ok = database and rasa and learned
+    body: dict[str, object] = {
+        "status": "ok" if ok else "unavailable",
+        "database": database,
+        "rasa": rasa,
+        "safety_model": learned,
+    }
+    if not learned:
+        body["safety_model_problem"] = request.app.ctx.learned_problem
+    return json(body, status=200 if ok else 503)

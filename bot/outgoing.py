@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.replies import Reply
+from bot.chat_types import Reply
 from bot.storage.models import Conversation, Message, OutboxItem
 
 # Channels whose messages are fetched by the client instead of pushed through an outbox.

@@ -1,27 +1,52 @@
-"""One inbound message's way through: store, screen, route (bot, waiting, counsellor), reply."""
+"""One inbound message's way through, in stages: store, triage, route, reply.
+
+1. store: de-duplicate and store the message before anything else (a database step);
+2. triage: the rule screen and the learned signal on the text, with the conversation's context
+   (no database, no Rasa), then `bot.safety.triage.decide`, the only place a handoff is decided;
+3. route: by the conversation's state (bot, waiting, counsellor) and the decision: a case, the
+   case's chat, an erase request, or Rasa (whose risk intent is one more signal for the triage);
+4. reply: the replies and the decision are stored in one transaction (a database step).
+Only database steps are retried on a reconnect; a message is never sent to Rasa twice.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import weakref
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import speaker
+from bot.chat_types import Button, ChatResult, Handoff, Inbound, Reply
 from bot.erasure import CANCEL, CONFIRM, erase_user_data, is_erase_request
 from bot.handoff.cases import active_case, open_or_raise
-from bot.handoff.replies import escalation_reply
-from bot.handoff.reporter import is_parent_report
+from bot.handoff.replies import escalation_reply, review_line, risk_raised_reply, voiced
+from bot.handoff.reviews import note_review
 from bot.outgoing import PULL_CHANNELS, post_message
 from bot.privacy import Privacy, short
-from bot.rasa_client import RasaClient, RasaUnavailable, escape_command
+from bot.rasa_client import RasaAnswer, RasaClient, RasaUnavailable, escape_command
 from bot.rasa_tracker import RasaTrackerStore
-from bot.replies import Button, ChatResult, Handoff, Inbound, Reply
 from bot.safety import SafetyResult, screen
+from bot.safety.learned import LearnedClassifier, LearnedScores
+from bot.safety.triage import (
+    DEFAULT_THRESHOLDS,
+    Activity,
+    Context,
+    Decision,
+    RasaSignal,
+    Recent,
+    Thresholds,
+    Triage,
+    decide,
+    with_case,
+)
 from bot.storage.db import Database, with_reconnect
 from bot.storage.models import (
     Case,
@@ -29,13 +54,17 @@ from bot.storage.models import (
     InboundReceipt,
     Message,
     User,
-    as_utc,
     utcnow,
 )
 from common.content import message as text
+from common.taxonomy import HANDOFF_INTENTS
 
 log = logging.getLogger("kidsafe.pipeline")
-WAITING_ACK_EVERY = timedelta(minutes=2)
+T = TypeVar("T")
+RECENT_MESSAGES = 5
+RECENT_WINDOW = timedelta(hours=24)
+TRIAGE_TEXT_LIMIT = 8000  # a too-long message is still triaged on its first characters
+_ACTIVITIES = frozenset(a.value for a in Activity)
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,62 @@ class Stored:
     user_id: int
     conversation_id: int
     message_id: int
+
+
+@dataclass(frozen=True)
+class View:
+    """What the triage and the router need of the conversation, read once after storing."""
+
+    state: str = "bot"
+    case_id: str | None = None
+    case_risk: str | None = None
+    offered: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    activity: str = "chat"
+    speaker: str = speaker.UNKNOWN
+    recent: tuple[Recent, ...] = ()
+
+    @property
+    def audience(self) -> str:
+        """Whom the bot speaks to (unsure: a child)."""
+        return speaker.as_audience(self.speaker)
+
+
+@dataclass
+class Outcome:
+    """What routing decided to say and record for one message."""
+
+    replies: list[Reply] = field(default_factory=list)
+    kind: str = "answer"  # answer | escalation | review | case | erasure
+    triage: Triage | None = None
+    learned: LearnedScores | None = None
+    cues: tuple[str, ...] = ()
+    body: str = ""
+
+
+def activity_of(payloads: list[str]) -> str:
+    """What the bot has on screen, from the buttons it offered."""
+    if any(p.startswith("/answer") for p in payloads):
+        return Activity.QUIZ.value
+    if any(p.startswith("/next_step") for p in payloads):
+        return Activity.LESSON.value
+    if any(p.startswith(("/start_lesson", "/start_quiz", "/faq_menu")) for p in payloads):
+        return Activity.MENU.value
+    return Activity.CHAT.value
+
+
+def rasa_signal(answer: RasaAnswer) -> RasaSignal | None:
+    """Rasa's risk intent and confidence from its handoff signal, if it sent one."""
+    if answer.handoff is None:
+        return None
+    intent = str(answer.handoff.get("intent") or "")
+    if intent not in HANDOFF_INTENTS:
+        return None
+    try:
+        confidence = float(answer.handoff.get("confidence") or 0.0)
+    except (TypeError, ValueError):
+        confidence = 0.0
+    return RasaSignal(intent, confidence)
 
 
 class Pipeline:
@@ -57,12 +142,16 @@ class Pipeline:
         privacy: Privacy,
         max_text_chars: int,
         tracker: RasaTrackerStore | None = None,
+        learned: LearnedClassifier | None = None,
+        limits: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.db = db
         self.tracker = tracker or RasaTrackerStore(None)
         self.rasa = rasa
         self.privacy = privacy
         self.max_text_chars = max_text_chars
+        self.learned = learned
+        self.limits = limits
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -74,19 +163,114 @@ class Pipeline:
             self._locks[pseudonym] = lock
         return lock
 
+    @staticmethod
+    async def _db(operation: Callable[[], Awaitable[T]]) -> T:
+        """A database step, retried while the database reconnects."""
+        return await with_reconnect(operation)
+
+    # ------------------------------------------------------------------ the stages
+
     async def handle(self, inbound: Inbound) -> ChatResult:
-        """Store the message first, then answer it; messages of one user run in order."""
+        """Store the message first, then triage, route and reply; one user's messages in order."""
         pseudonym = self.privacy.pseudonym(inbound.channel, inbound.platform_user_id)
         async with self._lock(pseudonym):
-            stored = await with_reconnect(lambda: self._store_inbound(inbound, pseudonym))
+            stored = await self._db(lambda: self._store_inbound(inbound, pseudonym))
             if stored is None:
                 log.info("duplicate %s message from %s", inbound.channel, short(pseudonym))
-                result = ChatResult(duplicate=True, user_pseudonym=pseudonym)
-                result.handoff = await self.handoff_state(inbound.channel, pseudonym)
-                return result
-            result = await with_reconnect(lambda: self._route(inbound, pseudonym, stored))
-            result.user_pseudonym = pseudonym
-            return result
+                return await self._db(lambda: self._duplicate(inbound, pseudonym))
+            view = await self._db(lambda: self._view(stored, inbound))
+            body = inbound.text.strip() if inbound.kind == "text" else ""
+            found, learned = await self._signals(body)
+            context = self._context(view, body)
+            triage = with_case(
+                decide(found, learned, context, text=body, limits=self.limits), view.case_risk
+            )
+            outcome = await self._route(inbound, pseudonym, stored, view, body, found, learned,
+                                        context, triage)
+            outcome.learned, outcome.cues = learned, found.cues
+            if outcome.triage is None:
+                outcome.triage = triage
+            return await self._db(lambda: self._reply(stored, view, outcome))
+
+    async def _signals(self, body: str) -> tuple[SafetyResult, LearnedScores | None]:
+        """The rule screen and the learned signal on the text (none on an empty text)."""
+        if not body:
+            return SafetyResult(), None
+        sample = body[:TRIAGE_TEXT_LIMIT]
+        found = screen(sample)
+        learned = None
+        if self.learned is not None:
+            try:
+                learned = await self.learned.ascore(sample)
+            except Exception:  # noqa: BLE001 - the rules and Rasa still decide; health reports it
+                log.exception("learned safety signal failed")
+        return found, learned
+
+    def _context(self, view: View, body: str) -> Context:
+        """The triage's view of the conversation."""
+        tapped = body if body and body in view.offered else None
+        return Context(
+            state=view.state,
+            activity=Activity(view.activity if view.activity in _ACTIVITIES else "chat"),
+            options=view.titles,
+            tapped=tapped,
+            recent=view.recent,
+            case_risk=view.case_risk,
+            speaker=speaker.as_audience(view.speaker),
+        )
+
+    async def _route(
+        self,
+        inbound: Inbound,
+        pseudonym: str,
+        stored: Stored,
+        view: View,
+        body: str,
+        found: SafetyResult,
+        learned: LearnedScores | None,
+        context: Context,
+        triage: Triage,
+    ) -> Outcome:
+        """Decide what to say: the case's chat, a new case, a guard reply, erasure or Rasa."""
+        if view.state != "bot":
+            return Outcome(kind="case", triage=triage)
+        if triage.escalate:
+            return Outcome(kind="escalation", triage=triage)
+        if inbound.kind != "text":
+            return Outcome([Reply(text("non_text"))])
+        if not body:
+            return Outcome([Reply(text("empty_text"))])
+        if len(body) > self.max_text_chars:
+            return self._with_review(
+                Outcome([Reply(text("too_long", limit=self.max_text_chars))], triage=triage), view
+            )
+        if body in (CONFIRM, CANCEL) and body in view.offered or is_erase_request(body):
+            return Outcome(kind="erasure", triage=triage, body=body)
+        message = body if body in view.offered else escape_command(body)
+        try:
+            answer = await self.rasa.send(pseudonym, message)
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable for %s: %s", short(pseudonym), exc)
+            return self._with_review(Outcome([Reply(text("rasa_down"))], triage=triage), view)
+        signal = rasa_signal(answer)
+        if signal is not None:
+            triage = with_case(
+                decide(found, learned, context, signal, text=body, limits=self.limits),
+                view.case_risk,
+            )
+            if triage.escalate:
+                return Outcome(kind="escalation", triage=triage)
+        replies = answer.replies or [Reply(text("fallback"))]
+        return self._with_review(Outcome(replies, triage=triage), view)
+
+    def _with_review(self, outcome: Outcome, view: View) -> Outcome:
+        """A doubtful message: the usual answer plus one gentle line."""
+        if outcome.triage is not None and outcome.triage.decision is Decision.REVIEW:
+            outcome.replies = [*outcome.replies, Reply(review_line(view.audience))]
+            outcome.kind = "review"
+        return outcome
+
+    # ------------------------------------------------------------------ database steps
 
     async def _store_inbound(self, inbound: Inbound, pseudonym: str) -> Stored | None:
         """De-duplicate and store the inbound message before anything else; None if seen."""
@@ -132,6 +316,22 @@ class Pipeline:
             )
             return found is not None
 
+    async def _duplicate(self, inbound: Inbound, pseudonym: str) -> ChatResult:
+        """A message seen before: no new reply, its earlier decision and the handoff state."""
+        handoff = await self.handoff_state(inbound.channel, pseudonym)
+        async with self.db.session() as session:
+            earlier = await session.scalar(
+                select(Message.triage)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(User, User.id == Conversation.user_id)
+                .where(User.channel == inbound.channel, User.pseudonym == pseudonym,
+                       Message.platform_id == inbound.platform_id)
+                .order_by(Message.id.desc())
+                .limit(1)
+            )
+        decision = str((earlier or {}).get("decision") or "answer")
+        return ChatResult(handoff=handoff, triage=decision, kind="duplicate")
+
     async def _user_and_conversation(
         self, session: AsyncSession, inbound: Inbound, pseudonym: str
     ) -> tuple[User, Conversation]:
@@ -157,150 +357,176 @@ class Pipeline:
             await session.flush()
         return user, conversation
 
-    async def _route(self, inbound: Inbound, pseudonym: str, stored: Stored) -> ChatResult:
-        """Decide the answer from the conversation's state and the safety screen."""
-        body = inbound.text.strip() if inbound.kind == "text" else ""
-        verdict = screen(body) if body else None
+    async def _view(self, stored: Stored, inbound: Inbound) -> View:
+        """Read the conversation's state and the user's recent triage; update the speaker."""
         async with self.db.session() as session:
             conversation = await session.get(Conversation, stored.conversation_id)
             assert conversation is not None
-            if conversation.state != "bot":
-                return await self._to_case(session, conversation, verdict, stored)
-            if verdict is not None and verdict.escalate:
-                return await self._escalate_from_screen(
-                    session, conversation, verdict, body, stored
-                )
+            case = await active_case(session, conversation)
+            if conversation.state != "bot" and case is None:  # closed elsewhere: back to the bot
+                conversation.state = "bot"
             offered = list(conversation.offered_payloads or [])
-        if inbound.kind != "text":
-            return await self._answer(stored, [Reply(text("non_text"))])
-        if not body:
-            return await self._answer(stored, [Reply(text("empty_text"))])
-        if len(body) > self.max_text_chars:
-            return await self._answer(stored, [Reply(text("too_long", limit=self.max_text_chars))])
-        if body in (CONFIRM, CANCEL) and body in offered or is_erase_request(body):
-            return await self._erasure(stored, body, pseudonym)
-        message = body if body in offered else escape_command(body)
-        try:
-            answer = await self.rasa.send(pseudonym, message)
-        except RasaUnavailable as exc:
-            log.warning("rasa unavailable for %s: %s", short(pseudonym), exc)
-            return await self._answer(stored, [Reply(text("rasa_down"))])
-        if answer.handoff is not None:
-            return await self._escalate_from_rasa(stored, answer.handoff, body)
-        return await self._answer(stored, answer.replies or [Reply(text("fallback"))])
-
-    async def _to_case(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        verdict: SafetyResult | None,
-        stored: Stored,
-    ) -> ChatResult:
-        """A message in a handed-off chat goes to the case; its risk may rise."""
-        case = await active_case(session, conversation)
-        if case is None:  # case closed elsewhere: the bot has the chat again
-            conversation.state = "bot"
-            return ChatResult(handoff=Handoff())
-        if verdict is not None and verdict.escalate and verdict.risk.value != "none":
-            await open_or_raise(
-                session,
-                conversation,
-                risk=verdict.risk.value,
-                category=verdict.category,
-                source="screen",
+            body = inbound.text.strip() if inbound.kind == "text" else ""
+            guessed = (
+                speaker.from_payload(body, conversation.speaker)
+                if body in offered
+                else speaker.guess(body, conversation.speaker)
             )
-        replies: list[Reply] = []
-        now = utcnow()
-        last_ack = conversation.waiting_ack_at
-        if conversation.state == "waiting" and (
-            last_ack is None or now - as_utc(last_ack) >= WAITING_ACK_EVERY
-        ):
-            reply = Reply(text("waiting_ack"))
-            await post_message(session, conversation, reply, author="bot", case_id=case.id)
-            conversation.waiting_ack_at = now
-            replies.append(reply)
-        return ChatResult(replies=replies, handoff=_handoff_of(case))
+            conversation.speaker = guessed
+            since = utcnow() - RECENT_WINDOW
+            rows = await session.scalars(
+                select(Message.triage)
+                .where(
+                    Message.conversation_id == conversation.id,
+                    Message.direction == "in",
+                    Message.id < stored.message_id,
+                    Message.created_at >= since,
+                )
+                .order_by(Message.id.desc())
+                .limit(RECENT_MESSAGES)
+            )
+            recent = tuple(
+                Recent(
+                    risky=float((t.get("learned") or {}).get("risky") or 0.0),
+                    category=t.get("category"),
+                    cues=tuple(t.get("cues") or ()),
+                    decision=str(t.get("decision") or "answer"),
+                )
+                for t in reversed(rows.all())
+                if t
+            )
+            return View(
+                state=conversation.state,
+                case_id=case.id if case is not None else None,
+                case_risk=case.risk if case is not None else None,
+                offered=tuple(offered),
+                titles=tuple(conversation.offered_titles or ()),
+                activity=conversation.activity or "chat",
+                speaker=guessed,
+                recent=recent,
+            )
 
-    async def _escalate_from_screen(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        verdict: SafetyResult,
-        body: str,
-        stored: Stored,
-    ) -> ChatResult:
-        category: str | None = verdict.category
-        if verdict.request_human and verdict.risk.value in ("none", "concern"):
-            source, risk, category = "request", "concern", category or "other"
-        else:
-            source = "parent" if is_parent_report(body) else "screen"
-            risk = verdict.risk.value if verdict.risk.value != "none" else "concern"
-        return await self._escalate(session, conversation, risk, category, source, stored)
-
-    async def _escalate_from_rasa(
-        self, stored: Stored, signal: dict[str, object], body: str
-    ) -> ChatResult:
-        risk = str(signal.get("risk") or "high")
-        if risk not in ("concern", "high", "imminent"):
-            risk = "high"
-        category = str(signal.get("category") or "other")
-        source = "request" if category == "other" and risk == "concern" else "rasa"
-        if source == "rasa" and is_parent_report(body):
-            source = "parent"
+    async def _reply(self, stored: Stored, view: View, outcome: Outcome) -> ChatResult:
+        """Store the decision and the replies in one transaction; open or raise a case."""
+        triage = outcome.triage
+        assert triage is not None
         async with self.db.session() as session:
             conversation = await session.get(Conversation, stored.conversation_id)
             assert conversation is not None
-            return await self._escalate(session, conversation, risk, category, source, stored)
+            record = {**triage.as_dict(), "cues": list(outcome.cues)}
+            if outcome.learned is not None:
+                record["learned"] = outcome.learned.as_dict()
+            await session.execute(
+                update(Message).where(Message.id == stored.message_id).values(triage=record)
+            )
+            if outcome.kind == "case" or conversation.state != "bot":
+                return await self._in_case(session, conversation, stored, view, triage)
+            if outcome.kind == "escalation":
+                return await self._escalate(session, conversation, stored, view, triage)
+            if outcome.kind == "erasure":
+                return await self._erasure(session, conversation, outcome.body, stored, view,
+                                           triage)
+            if outcome.kind == "review":
+                await note_review(session, conversation, stored.message_id, triage)
+            for reply in outcome.replies:
+                await post_message(session, conversation, reply, author="bot")
+            payloads = [b.payload for r in outcome.replies for b in r.buttons]
+            conversation.offered_payloads = payloads
+            conversation.offered_titles = [b.title for r in outcome.replies for b in r.buttons]
+            conversation.activity = activity_of(payloads)
+        return ChatResult(replies=outcome.replies, triage=triage.decision.value, kind=outcome.kind)
+
+    async def _in_case(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        stored: Stored,
+        view: View,
+        triage: Triage,
+    ) -> ChatResult:
+        """A message in a handed-off chat goes to its case: acknowledged, or raised if riskier."""
+        case = await active_case(session, conversation)
+        if case is None:
+            conversation.state = "bot"
+            return ChatResult(triage=triage.decision.value, kind="case")
+        await session.execute(
+            update(Message).where(Message.id == stored.message_id).values(case_id=case.id)
+        )
+        replies: list[Reply] = []
+        if triage.escalate:
+            await open_or_raise(session, conversation, risk=triage.risk.value,
+                                category=triage.category, source="triage",
+                                reasons=list(triage.reasons))
+            replies.append(Reply(risk_raised_reply(case.category, case.risk,
+                                                   audience=view.audience)))
+        elif conversation.state == "waiting":
+            first = conversation.waiting_ack_at is None
+            replies.append(Reply(voiced("waiting_ack" if first else "waiting_ack_again",
+                                        view.audience)))
+        for reply in replies:
+            await post_message(session, conversation, reply, author="bot", case_id=case.id)
+        if replies:
+            conversation.waiting_ack_at = utcnow()
+        return ChatResult(replies=replies, handoff=_handoff_of(case),
+                          triage=triage.decision.value, kind="case")
 
     async def _escalate(
         self,
         session: AsyncSession,
         conversation: Conversation,
-        risk: str,
-        category: str | None,
-        source: str,
         stored: Stored,
+        view: View,
+        triage: Triage,
     ) -> ChatResult:
-        """Open the case, tell the user a counsellor is coming and how to call 111."""
+        """Open the case, tell the user what happens next and how to call 111."""
+        source = "request" if triage.request else "triage"
         case, _created = await open_or_raise(
-            session, conversation, risk=risk, category=category, source=source
+            session, conversation, risk=triage.risk.value, category=triage.category,
+            source=source, reasons=list(triage.reasons),
         )
         await session.execute(
             update(Message).where(Message.id == stored.message_id).values(case_id=case.id)
         )
-        reply = Reply(escalation_reply(case.category, case.risk, source=source))
+        reply = Reply(escalation_reply(case.category, case.risk, audience=view.audience,
+                                       request=triage.request))
         await post_message(session, conversation, reply, author="bot", case_id=case.id)
-        conversation.offered_payloads = []
-        conversation.waiting_ack_at = utcnow()
+        conversation.offered_payloads, conversation.offered_titles = [], []
+        conversation.activity = Activity.CHAT.value
+        conversation.waiting_ack_at = None
         log.info("escalated case %s risk=%s category=%s", case.id, case.risk, case.category)
-        return ChatResult(replies=[reply], handoff=_handoff_of(case), escalated=True)
+        return ChatResult(replies=[reply], handoff=_handoff_of(case),
+                          triage=triage.decision.value, kind="escalation")
 
-    async def _erasure(self, stored: Stored, body: str, pseudonym: str) -> ChatResult:
+    async def _erasure(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        body: str,
+        stored: Stored,
+        view: View,
+        triage: Triage,
+    ) -> ChatResult:
         """Ask to confirm an erasure request, then erase the user's messages outside cases."""
         if body == CANCEL:
-            return await self._answer(stored, [Reply(text("menu"))])
-        if body != CONFIRM:
+            replies = [Reply(text("menu"))]
+        elif body != CONFIRM:
             buttons = (Button("Xóa tin nhắn của em", CONFIRM), Button("Không xóa", CANCEL))
-            return await self._answer(stored, [Reply(text("erase_confirm"), buttons)])
-        async with self.db.session() as session:
-            conversation = await session.get(Conversation, stored.conversation_id)
-            assert conversation is not None
+            replies = [Reply(text("erase_confirm"), buttons)]
+        else:
             await erase_user_data(session, conversation)
-            await self.tracker.erase(pseudonym)
-        return await self._answer(stored, [Reply(text("erase_done"))])
-
-    async def _answer(self, stored: Stored, replies: list[Reply]) -> ChatResult:
-        """Store the bot's replies and remember the buttons it offered."""
-        async with self.db.session() as session:
-            conversation = await session.get(Conversation, stored.conversation_id)
-            assert conversation is not None
-            if conversation.state != "bot":  # a counsellor took it meanwhile
-                case = await active_case(session, conversation)
-                return ChatResult(handoff=_handoff_of(case))
-            for reply in replies:
-                await post_message(session, conversation, reply, author="bot")
-            conversation.offered_payloads = [b.payload for r in replies for b in r.buttons]
-        return ChatResult(replies=replies)
+            user = await session.get(User, conversation.user_id)
+            if user is not None:
+                await self.tracker.erase(user.pseudonym)
+            replies = [Reply(text("erase_done"))]
+        if triage.decision is Decision.REVIEW:
+            await note_review(session, conversation, stored.message_id, triage)
+            replies.append(Reply(review_line(view.audience)))
+        for reply in replies:
+            await post_message(session, conversation, reply, author="bot")
+        conversation.offered_payloads = [b.payload for r in replies for b in r.buttons]
+        conversation.offered_titles = [b.title for r in replies for b in r.buttons]
+        conversation.activity = Activity.CHAT.value
+        return ChatResult(replies=replies, triage=triage.decision.value, kind="erasure")
 
     async def handoff_state(self, channel: str, pseudonym: str) -> Handoff:
         """The current handoff state of a user's conversation."""
@@ -319,4 +545,3 @@ def _handoff_of(case: Case | None) -> Handoff:
     if case is None:
         return Handoff()
     return Handoff(active=True, case_id=case.id, risk=case.risk, category=case.category)
-

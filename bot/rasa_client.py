@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from bot.replies import Button, Reply
+from bot.chat_types import Button, Reply
 
 
 class RasaUnavailable(Exception):

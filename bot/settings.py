@@ -83,6 +83,7 @@ class Settings:
     zalo_bot_api_base_url: str
     outbox_poll_seconds: float
     workers: int
+    safety_model_dir: Path = ROOT / "var" / "models" / "safety"
 
     @property
     def rasa_url(self) -> str:
@@ -127,6 +128,9 @@ def load_settings() -> Settings:
         zalo_bot_api_base_url=_str("ZALO_BOT_API_BASE_URL", "https://bot-api.zapps.me/bot"),
         outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", 0.5),
         workers=_int("WORKERS", 1),
+        safety_model_dir=Path(
+            _str("SAFETY_MODEL_DIR", str(ROOT / "var" / "models" / "safety"))
+        ).resolve(),
     )
 
 

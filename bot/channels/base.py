@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sanic import Blueprint, Sanic
 from sanic.response import HTTPResponse, json
 
-from bot.replies import Button, Inbound, Reply
+from bot.chat_types import Button, Inbound, Reply
 
 log = logging.getLogger("kidsafe.channels")
 

@@ -39,9 +39,9 @@ from bot.channels.base import (
     scrub,
     split_text,
 )
+from bot.chat_types import Button, Inbound, Reply
 from bot.outgoing import post_message
 from bot.privacy import short
-from bot.replies import Button, Inbound, Reply
 from bot.settings import Settings
 from bot.storage.models import Conversation, InboundReceipt, Message, OutboxItem, User, utcnow
 from common.content import message as text

@@ -18,7 +18,7 @@ from bot.channels.base import (
     scrub,
     split_text,
 )
-from bot.replies import Inbound
+from bot.chat_types import Inbound
 from bot.settings import Settings
 
 CHANNEL = "zalo_bot"

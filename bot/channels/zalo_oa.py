@@ -23,7 +23,7 @@ from bot.channels.base import (
     scrub,
     split_text,
 )
-from bot.replies import Inbound
+from bot.chat_types import Inbound
 from bot.settings import Settings
 from bot.storage.models import ChannelToken, as_utc, utcnow
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.chat_types import Reply
+from bot.handoff.replies import voiced
 from bot.outgoing import post_message
-from bot.replies import Reply
-from bot.safety import CATEGORIES, RiskLevel
+from bot.speaker import as_audience
 from bot.storage.audit import audit
 from bot.storage.models import (
     Alert,
@@ -22,6 +23,7 @@ from bot.storage.models import (
     utcnow,
 )
 from common.content import message as text
+from common.taxonomy import CATEGORIES, RiskLevel
 
 REFERRAL_SERVICES = ("police", "health", "social_affairs", "school")
 CASE_STATUSES = ("open", "active", "referred", "closed")
@@ -51,6 +53,7 @@ async def open_or_raise(
     risk: str,
     category: str | None,
     source: str,
+    reasons: list[str] | None = None,
 ) -> tuple[Case, bool]:
     """Open a case (or reuse the unclosed one), raise its risk, route the chat to a human."""
     case = await active_case(session, conversation)
@@ -63,6 +66,7 @@ async def open_or_raise(
             risk_rank=risk_rank(risk),
             category=category,
             source=source,
+            reasons=list(reasons or []),
         )
         session.add(case)
         await session.flush()
@@ -71,6 +75,8 @@ async def open_or_raise(
         if risk_rank(risk) > case.risk_rank:
             audit(session, "case_risk_raised", case_id=case.id, old=case.risk, new=risk)
             case.risk, case.risk_rank = risk, risk_rank(risk)
+            if reasons:
+                case.reasons = list(reasons)
         if case.category in (None, "other") and category not in (None, "other"):
             case.category = category
     if conversation.state == "bot":
@@ -97,9 +103,8 @@ async def accept(session: AsyncSession, case: Case, counsellor: Counsellor) -> N
     case.status, case.counsellor_id, case.accepted_at = "active", counsellor.id, utcnow()
     conversation = await _conversation(session, case)
     conversation.state, conversation.active_case_id = "counsellor", case.id
-    await post_message(
-        session, conversation, Reply(text("counsellor_joined")), author="system", case_id=case.id
-    )
+    joined = Reply(voiced("counsellor_joined", as_audience(conversation.speaker)))
+    await post_message(session, conversation, joined, author="system", case_id=case.id)
     audit(session, "case_accepted", counsellor_id=counsellor.id, case_id=case.id)
 
 
@@ -211,9 +216,8 @@ async def remind_unaccepted(session: AsyncSession, timeout_seconds: float) -> li
         case = await session.get(Case, case_id)
         assert case is not None
         conversation = await _conversation(session, case)
-        await post_message(
-            session, conversation, Reply(text("timeout_reminder")), author="system", case_id=case_id
-        )
+        reminder = Reply(voiced("timeout_reminder", as_audience(conversation.speaker)))
+        await post_message(session, conversation, reminder, author="system", case_id=case_id)
         session.add(Alert(case_id=case_id, kind="no_counsellor_in_time"))
         audit(session, "timeout_alert", case_id=case_id, waited_seconds=int(timeout_seconds))
         reminded.append(case_id)

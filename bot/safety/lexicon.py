@@ -15,11 +15,13 @@ from bot.safety.patterns import Compiled, PatternError, compile_pattern
 from bot.safety.result import CATEGORIES, RiskLevel
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-LEXICON_FILE = REPO_DIR / "content" / "safety" / "lexicon.yml"
+LEXICON_DIR = REPO_DIR / "content" / "safety" / "lexicon"
+COMMON_FILE = "common.yml"
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
-_TOP_KEYS = {"version", "gap", "spellings", "lists", "idioms", "general", "request_human", "rules"}
-_RULE_KEYS = {"id", "category", "risk", "patterns", "unless", "requires", "question_ok"}
+_TOP_KEYS = {"version", "gap", "spellings", "lists", "idioms", "general", "request_human", "cues"}
+_RULE_KEYS = {"id", "category", "risk", "patterns", "unless", "requires", "question_ok", "example",
+              "not"}
 _GENERAL_KEYS = {"markers", "disclosure", "topics"}
 
 
@@ -38,6 +40,9 @@ class Rule:
     unless: tuple[Compiled, ...] = ()
     requires: tuple[Compiled, ...] = ()
     question_ok: bool = True
+    examples: tuple[str, ...] = ()  # messages this rule must match (checked by the tests)
+    counter_examples: tuple[str, ...] = ()  # near misses it must not match
+    source: str = ""  # the file the rule is in
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Lexicon:
     topics: tuple[Compiled, ...]
     request_human: tuple[Compiled, ...]
     rules: tuple[Rule, ...]
+    cues: tuple[tuple[str, tuple[Compiled, ...]], ...] = ()
 
 
 def _display(path: Path) -> str:
@@ -64,7 +70,15 @@ def _display(path: Path) -> str:
 class _Loader:
     """Validates the raw YAML entry by entry, so every error names where it is."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.name = _display(directory / COMMON_FILE)
+        self.raw = self.read(directory / COMMON_FILE)
+        self.lists: dict[str, list[str]] = {}
+        self.gap = 4
+
+    def read(self, path: Path) -> dict[str, Any]:
+        """One YAML file of the lexicon as a mapping; errors name the file."""
         self.name = _display(path)
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -72,9 +86,7 @@ class _Loader:
             raise LexiconError(f"{self.name}: cannot read: {exc}") from exc
         if not isinstance(raw, dict):
             raise LexiconError(f"{self.name}: expected a mapping at the top")
-        self.raw: dict[str, Any] = raw
-        self.lists: dict[str, list[str]] = {}
-        self.gap = 4
+        return raw
 
     def fail(self, where: str, why: str) -> LexiconError:
         """An error naming the file, the entry and the reason."""
@@ -104,6 +116,7 @@ class _Loader:
     def load(self) -> Lexicon:
         """Validate everything and build the compiled lexicon."""
         raw = self.raw
+        self.name = _display(self.directory / COMMON_FILE)
         unknown = set(raw) - _TOP_KEYS
         if unknown:
             raise self.fail("top level", f"unknown keys {sorted(unknown)}")
@@ -140,7 +153,40 @@ class _Loader:
             request_human=self.compile_all(
                 self.strings(raw.get("request_human"), "request_human"), "request_human"
             ),
-            rules=self.rules(raw.get("rules")),
+            cues=self.cues(raw.get("cues")),
+            rules=self.category_rules(),
+        )
+
+    def category_rules(self) -> tuple[Rule, ...]:
+        """The rules of every category file (`<category>.yml`), in category order."""
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        files = {p.stem: p for p in self.directory.glob("*.yml") if p.name != COMMON_FILE}
+        unknown = set(files) - set(CATEGORIES)
+        if unknown:
+            raise LexiconError(f"{_display(self.directory)}: files for unknown categories "
+                               f"{sorted(unknown)}; one file per category of {CATEGORIES}")
+        for category in CATEGORIES:
+            if category not in files:
+                continue
+            raw = self.read(files[category])
+            if set(raw) != {"rules"}:
+                raise self.fail("top level", "a category file holds only `rules`")
+            for rule in self.rules(raw["rules"], category, seen):
+                rules.append(rule)
+        if not rules:
+            raise LexiconError(f"{_display(self.directory)}: no rules")
+        return tuple(rules)
+
+    def cues(self, value: object) -> tuple[tuple[str, tuple[Compiled, ...]], ...]:
+        """Grooming cues: name -> patterns; they never escalate alone, the triage adds them up."""
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            raise self.fail("cues", "expected a mapping of cue name: [patterns]")
+        return tuple(
+            (str(name), self.compile_all(self.strings(patterns, f"cues.{name}"), f"cues.{name}"))
+            for name, patterns in value.items()
         )
 
     def spellings(self, value: object) -> dict[str, str]:
@@ -178,11 +224,10 @@ class _Loader:
             out.extend((str(entry["id"]), p) for p in patterns)
         return tuple(out)
 
-    def rules(self, value: object) -> tuple[Rule, ...]:
-        """Risk rules, each checked for id, category, risk and patterns."""
+    def rules(self, value: object, category: str, seen: set[str]) -> list[Rule]:
+        """One category file's rules, each checked for id, category, risk and patterns."""
         if not isinstance(value, list) or not value:
             raise self.fail("rules", "expected a non-empty list")
-        seen: set[str] = set()
         out: list[Rule] = []
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
@@ -197,8 +242,8 @@ class _Loader:
             unknown = set(entry) - _RULE_KEYS
             if unknown:
                 raise self.fail(where, f"unknown keys {sorted(unknown)}")
-            if entry.get("category") not in CATEGORIES:
-                raise self.fail(where, f"category must be one of {', '.join(CATEGORIES)}")
+            if entry.get("category") != category:
+                raise self.fail(where, f"a rule in {category}.yml has category {category}")
             if entry.get("risk") not in ("concern", "high", "imminent"):
                 raise self.fail(where, "risk must be concern, high or imminent")
             question_ok = entry.get("question_ok", True)
@@ -207,7 +252,7 @@ class _Loader:
             out.append(
                 Rule(
                     id=rule_id,
-                    category=str(entry["category"]),
+                    category=category,
                     risk=RiskLevel(entry["risk"]),
                     patterns=self.compile_all(
                         self.strings(entry.get("patterns"), f"{where}.patterns"),
@@ -216,9 +261,18 @@ class _Loader:
                     unless=self._optional(entry, "unless", where),
                     requires=self._optional(entry, "requires", where),
                     question_ok=question_ok,
+                    examples=self._texts(entry.get("example"), f"{where}.example"),
+                    counter_examples=self._texts(entry.get("not"), f"{where}.not"),
+                    source=self.name,
                 )
             )
-        return tuple(out)
+        return out
+
+    def _texts(self, value: object, where: str) -> tuple[str, ...]:
+        """An example field: one string or a list of them."""
+        if value is None:
+            return ()
+        return tuple(self.strings([value] if isinstance(value, str) else value, where))
 
     def _optional(self, entry: Mapping[str, Any], key: str, where: str) -> tuple[Compiled, ...]:
         if key not in entry:
@@ -226,6 +280,6 @@ class _Loader:
         return self.compile_all(self.strings(entry[key], f"{where}.{key}"), f"{where}.{key}")
 
 
-def load_lexicon(path: str | Path | None = None) -> Lexicon:
-    """Load, validate and compile a lexicon file (the project's own by default)."""
-    return _Loader(Path(path) if path else LEXICON_FILE).load()
+def load_lexicon(directory: str | Path | None = None) -> Lexicon:
+    """Load, validate and compile a lexicon folder (the project's own by default)."""
+    return _Loader(Path(directory) if directory else LEXICON_DIR).load()

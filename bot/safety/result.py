@@ -3,57 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-CATEGORIES: tuple[str, ...] = (
-    "sexual_abuse",
-    "physical_violence",
-    "emotional_abuse",
-    "neglect",
-    "self_harm",
-    "immediate_danger",
-    "trafficking",
-    "child_labour",
-    "online_abuse",
-    "bullying",
-    "runaway",
-    "other",
-)
+from common.taxonomy import CATEGORIES, RiskLevel
 
-
-class RiskLevel(StrEnum):
-    """How urgent a message is, ordered none < concern < high < imminent."""
-
-    NONE = "none"
-    CONCERN = "concern"
-    HIGH = "high"
-    IMMINENT = "imminent"
-
-    @property
-    def rank(self) -> int:
-        """Position in the order none (0) < concern < high < imminent (3)."""
-        return _ORDER[self.value]
-
-    def at_least(self, other: RiskLevel | str) -> bool:
-        """Tell whether this level is at least `other`."""
-        return self.rank >= RiskLevel(str(other)).rank
-
-    def __lt__(self, other: object) -> bool:
-        return self.rank < RiskLevel(str(other)).rank
-
-    def __le__(self, other: object) -> bool:
-        return self.rank <= RiskLevel(str(other)).rank
-
-    def __gt__(self, other: object) -> bool:
-        return self.rank > RiskLevel(str(other)).rank
-
-    def __ge__(self, other: object) -> bool:
-        return self.rank >= RiskLevel(str(other)).rank
-
-    __hash__ = str.__hash__
-
-
-_ORDER = {"none": 0, "concern": 1, "high": 2, "imminent": 3}
+__all__ = ["CATEGORIES", "RiskLevel", "SafetyResult"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +18,9 @@ class SafetyResult:
     matched: tuple[str, ...] = ()
     request_human: bool = False
     general_question: bool = False
+    question: bool = False  # reads as a question (a general-question marker)
+    disclosure: bool = False  # says something happened to the speaker or a specific child
+    cues: tuple[str, ...] = ()  # grooming cues (gift, secrecy, photos, meeting, deleting)
 
     @property
     def escalate(self) -> bool:

@@ -125,6 +125,7 @@ def screen(text: str, lexicon: Lexicon | None = None) -> SafetyResult:
     spans: dict[str, int] = {}
     matched: list[Rule] = []
     request_human = question = disclosure = topic = False
+    cues: list[str] = []
     index = _index(lex)
     first: set[str] | None = None
     for body, words in _variants(norm.original, norm.accented, lex.spellings):
@@ -146,11 +147,16 @@ def screen(text: str, lexicon: Lexicon | None = None) -> SafetyResult:
         question = question or _any(lex.markers, body, words)
         disclosure = disclosure or _any(lex.disclosure, body, words)
         topic = topic or _any(lex.topics, body, words)
+        for cue, patterns in lex.cues:
+            if cue not in cues and _any(patterns, body, words):
+                cues.append(cue)
     if not matched:
         general = question and topic and not disclosure
         ids: tuple[str, ...] = ("request_human",) if request_human else ()
-        return SafetyResult(RiskLevel.NONE, None, ids, request_human, general)
+        return SafetyResult(RiskLevel.NONE, None, ids, request_human, general, question,
+                            disclosure, tuple(cues))
     top = max(matched, key=lambda r: (r.risk.rank, spans[r.id]))
     general = question and not disclosure and all(r.question_ok for r in matched)
     ids = tuple(r.id for r in matched) + (("request_human",) if request_human else ())
-    return SafetyResult(top.risk, top.category, ids, request_human, general)
+    return SafetyResult(top.risk, top.category, ids, request_human, general, question,
+                        disclosure, tuple(cues))

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -73,6 +74,9 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(String(12), default="bot")  # bot | waiting | counsellor
     active_case_id: Mapped[str | None] = mapped_column(String(16), default=None)
     offered_payloads: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offered_titles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    activity: Mapped[str] = mapped_column(String(8), default="chat")  # chat | quiz | lesson | menu
+    speaker: Mapped[str] = mapped_column(String(8), default="unknown")  # child | parent | unknown
     waiting_ack_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -96,6 +100,8 @@ class Message(Base):
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     kind: Mapped[str] = mapped_column(String(12), default="text")  # text | sticker | image | ...
     platform_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    # the triage of an inbound message: decision, risk, category, score, reasons (no text)
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -147,6 +153,31 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
     timeout_alerted_at: Mapped[datetime | None] = mapped_column(default=None)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # the triage's, when opened
+
+
+class Review(Base):
+    """A conversation the triage was unsure about: listed for a counsellor, never locking it."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_status_score", "status", "score"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | taken | dismissed
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    risk: Mapped[str] = mapped_column(String(10), default="concern")
+    category: Mapped[str | None] = mapped_column(String(24), default=None)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    messages: Mapped[int] = mapped_column(Integer, default=1)  # doubtful messages counted here
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)
+    resolution: Mapped[str | None] = mapped_column(Text, default=None)  # why it was dismissed
+    case_id: Mapped[str | None] = mapped_column(String(16), default=None)  # when taken
 
 
 class Note(Base):

@@ -6,8 +6,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy import select
 
+from bot.chat_types import Inbound
 from bot.pipeline import Pipeline
-from bot.replies import Inbound
 from bot.storage.models import Conversation, Message, User
 from bot.web.errors import error, json_body
 

@@ -40,7 +40,7 @@ async def test_escalation_flow_on_postgres(serve, pg_url: str) -> None:
         case = await session.get(Case, first["handoff"]["case_id"])
         count = await session.scalar(select(func.count()).select_from(Message))
     assert case is not None and case.category == "physical_violence"
-    assert count == 3  # two in and the escalation reply (acknowledged already)
+    assert count == 4  # two in, the escalation reply and the acknowledgement
 
 
 def _restart_postgres() -> None:

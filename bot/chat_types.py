@@ -1,4 +1,4 @@
-"""The gateway's message model: what a channel receives and what the bot answers."""
+"""The chat's value types: a button, a reply, an inbound message, the handoff state, a result."""
 
 from __future__ import annotations
 
@@ -76,10 +76,13 @@ class ChatResult:
 
     replies: list[Reply] = field(default_factory=list)
     handoff: Handoff = field(default_factory=Handoff)
-    duplicate: bool = False
-    escalated: bool = False
-    user_pseudonym: str = ""
+    triage: str = "answer"  # answer | review | escalate: the decision on this message
+    kind: str = "answer"  # what the replies are: answer | escalation | review | case | ...
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form, as in the /api/chat contract."""
-        return {"replies": [r.as_dict() for r in self.replies], "handoff": self.handoff.as_dict()}
+        return {
+            "replies": [r.as_dict() for r in self.replies],
+            "handoff": self.handoff.as_dict(),
+            "triage": self.triage,
+        }

