@@ -32,6 +32,12 @@ TOPICS: Tuple[str, ...] = (
     "bullying",
     "drowning",
     "road_safety",
+    "feelings",
+    "violence_at_home",
+    "online_scams",
+    "substances",
+    "puberty",
+    "child_rights",
 )
 TOPIC_TITLES: Mapping[str, str] = MappingProxyType(
     {
@@ -45,6 +51,12 @@ TOPIC_TITLES: Mapping[str, str] = MappingProxyType(
         "bullying": "Bắt nạt",
         "drowning": "Phòng đuối nước",
         "road_safety": "An toàn giao thông",
+        "feelings": "Cảm xúc và tìm giúp đỡ khi buồn",
+        "violence_at_home": "Khi ở nhà không an toàn",
+        "online_scams": "Lừa đảo và “bắt cóc online”",
+        "substances": "Ma túy, rượu bia, thuốc lá điện tử",
+        "puberty": "Cơ thể em lớn lên – Tuổi dậy thì",
+        "child_rights": "Quyền trẻ em",
     }
 )
 AGE_BANDS: Tuple[str, ...] = ("6-10", "11-15")
@@ -65,6 +77,11 @@ FAQ_CATEGORIES: Tuple[str, ...] = (
     "child_labour",
     "bullying",
     "trafficking",
+    "justice",
+    "family",
+    "mental_health",
+    "substances",
+    "puberty_sexual_health",
 )
 FAQ_CATEGORY_TITLES: Mapping[str, str] = MappingProxyType(
     {
@@ -83,6 +100,11 @@ FAQ_CATEGORY_TITLES: Mapping[str, str] = MappingProxyType(
         "child_labour": "Lao động trẻ em",
         "bullying": "Bắt nạt",
         "trafficking": "Mua bán người",
+        "justice": "Công an, tòa án và trợ giúp pháp lý",
+        "family": "Gia đình, ly hôn và bạo lực gia đình",
+        "mental_health": "Sức khỏe tinh thần của con",
+        "substances": "Ma túy, rượu bia, thuốc lá điện tử",
+        "puberty_sexual_health": "Dậy thì và sức khỏe sinh sản",
     }
 )
 

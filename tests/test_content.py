@@ -29,7 +29,16 @@ ABUSE_TOPICS = {
     "online_safety",
     "strangers",
     "bullying",
+    "feelings",
+    "violence_at_home",
+    "online_scams",
+    "substances",
 }
+# Topics added for issue 9: each needs at least 3 quiz questions of its own in each age band.
+NEW_TOPICS = ("feelings", "violence_at_home", "online_scams", "substances", "puberty", "child_rights")
+# The action prefixes its own right/wrong verdict, so an explanation never starts with praise.
+PRAISE_RE = re.compile(r"^\W*(đúng rồi|đúng vậy|chính xác|giỏi (lắm|quá)|tuyệt|hay lắm|rất tốt)", re.I)
+MAX_SYLLABLES_6_10 = 35
 
 # A promise of secrecy to a child is never allowed (DESIGN.md, Escalation).
 SECRECY_PATTERNS = [
@@ -137,6 +146,25 @@ def test_every_topic_has_a_lesson_in_both_age_bands() -> None:
     for lesson in lessons:
         assert 3 <= len(lesson.steps) <= 5, lesson.id
         assert all(len(s.text) <= 320 for s in lesson.steps), f"{lesson.id}: a step is too long"
+        if lesson.age_band == "6-10":
+            for i, step in enumerate(lesson.steps):
+                syllables = len(step.text.split())
+                assert syllables <= MAX_SYLLABLES_6_10, f"{lesson.id} step {i}: {syllables} syllables"
+
+
+def test_explanations_never_start_with_praise() -> None:
+    checks = [(lesson.id, lesson.check.explanation) for lesson in c.load_lessons()]
+    checks += [(q.id, q.explanation) for q in c.load_quiz()]
+    praised = [ident for ident, text in checks if PRAISE_RE.search(text)]
+    assert not praised, praised
+
+
+def test_run_home_advice_names_a_trusted_home() -> None:
+    for lesson in c.load_lessons():
+        for step in lesson.steps:
+            if re.search(r"\b(về nhà|nhà mình)\b", step.text):
+                assert "hoặc nhà người em tin" in step.text, lesson.id
+    assert "hoặc nhà người em tin" in " ".join(s.text for s in c.lesson_by_id("say_no_6_10").steps)
 
 
 def test_lessons_give_a_hotline_and_never_blame() -> None:
@@ -158,6 +186,10 @@ def test_quiz_counts_and_spread() -> None:
     assert len(quiz) >= 40
     for topic in c.TOPICS:
         assert len(c.quiz_questions(topic)) >= 3, topic
+    for topic in NEW_TOPICS:
+        for band in c.AGE_BANDS:
+            own = [q for q in quiz if q.topic == topic and q.age_band == band]
+            assert len(own) >= 3, f"{topic} {band}: {len(own)} questions"
     for band in c.AGE_BANDS:
         assert len(c.quiz_questions(age_band=band)) >= 20, band
 
