@@ -196,7 +196,7 @@ def test_quiz_counts_and_spread() -> None:
 
 def test_faq_counts_and_sources() -> None:
     faqs = c.load_faq()
-    assert len(faqs) >= 50
+    assert len(faqs) >= 90
     assert all(f.source for f in faqs)
     categories = {f.category for f in faqs}
     for needed in (
