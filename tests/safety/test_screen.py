@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.safety import LEXICON_FILE, LexiconError, RiskLevel, SafetyResult, load_lexicon, screen
+import shutil
+
+import yaml
+
+from bot.safety import LEXICON_DIR, LexiconError, RiskLevel, SafetyResult, load_lexicon, screen
 
 
 def escalates(text: str) -> bool:
@@ -262,20 +266,40 @@ def test_everyday_chat_is_not_a_request_for_a_person() -> None:
 
 # ------------------------------------------------------------------ lexicon validation
 def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "lexicon.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """A lexicon folder from one YAML text: its rules go to one file per category."""
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    data = yaml.safe_load(text)
+    rules = data.pop("rules", [])
+    (folder / "common.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    by_category: dict[str, list[object]] = {}
+    for rule in rules:
+        by_category.setdefault(rule["category"], []).append(rule)
+    for category, entries in by_category.items():
+        (folder / f"{category}.yml").write_text(
+            yaml.safe_dump({"rules": entries}, allow_unicode=True), encoding="utf-8"
+        )
+    return folder
 
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    source = LEXICON_FILE.read_text(encoding="utf-8")
-    assert old in source
-    return _write(tmp_path, source.replace(old, new, 1))
+    """A copy of the project's lexicon with `old` replaced once, in the file that has it."""
+    folder = tmp_path / "lexicon"
+    shutil.copytree(LEXICON_DIR, folder)
+    for path in sorted(folder.glob("*.yml")):
+        source = path.read_text(encoding="utf-8")
+        if old in source:
+            path.write_text(source.replace(old, new, 1), encoding="utf-8")
+            return folder
+    raise AssertionError(f"{old!r} is not in the lexicon")
 
 
 def test_project_lexicon_loads() -> None:
     lexicon = load_lexicon()
-    assert len(lexicon.rules) >= 20 and lexicon.path.endswith("lexicon.yml")
+    assert len(lexicon.rules) >= 20 and lexicon.path.endswith("common.yml")
+    assert {r.source.rsplit("/", 1)[-1] for r in lexicon.rules} == {
+        f"{r.category}.yml" for r in lexicon.rules
+    }
 
 
 @pytest.mark.parametrize(
@@ -303,10 +327,23 @@ def test_bad_lexicon_fails_loudly_naming_file_and_entry(
 
 
 def test_unreadable_lexicon_fails_loudly(tmp_path: Path) -> None:
-    with pytest.raises(LexiconError, match="lexicon.yml"):
-        load_lexicon(_write(tmp_path, "rules: [unclosed"))
-    with pytest.raises(LexiconError, match="missing.yml"):
-        load_lexicon(tmp_path / "missing.yml")
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "common.yml").write_text("version: [unclosed", encoding="utf-8")
+    with pytest.raises(LexiconError, match="common.yml"):
+        load_lexicon(folder)
+    with pytest.raises(LexiconError, match="missing"):
+        load_lexicon(tmp_path / "missing")
+
+
+def test_a_rule_in_the_wrong_category_file_fails(tmp_path: Path) -> None:
+    folder = _broken(tmp_path, "id: bullying.school", "id: bullying.school")
+    source = (folder / "bullying.yml").read_text(encoding="utf-8")
+    (folder / "bullying.yml").write_text(
+        source.replace("category: bullying", "category: neglect", 1), encoding="utf-8"
+    )
+    with pytest.raises(LexiconError, match=r"bullying.yml.*\(id=bullying.school\): category"):
+        load_lexicon(folder)
 
 
 def test_a_custom_lexicon_changes_the_screen(tmp_path: Path) -> None:
@@ -388,8 +425,8 @@ def test_rule_index_gives_the_same_verdicts_as_trying_every_rule() -> None:
     """The word index only skips work: the verdict is the one every rule would give."""
     from dataclasses import replace
 
-    from bot.safety.evaluate import EVAL_FILE, load_cases
     from bot.safety.screen import LEXICON
+    from common.safety_data import EVAL_DIR, load_samples
 
     # a copy of the lexicon whose rules have no anchors is screened by trying every rule
     unanchored = replace(
@@ -399,7 +436,7 @@ def test_rule_index_gives_the_same_verdicts_as_trying_every_rule() -> None:
             for r in LEXICON.rules
         ),
     )
-    for case in load_cases(EVAL_FILE)[:200]:
+    for case in load_samples(EVAL_DIR / "safety_eval.yml")[:200]:
         assert screen(case.text).escalate == screen(case.text, unanchored).escalate, case.text
 
 
