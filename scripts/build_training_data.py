@@ -129,6 +129,9 @@ def write_faq_responses(path: Path) -> int:
 
 
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
+# Rasa's risk intents are one signal among four (the triage weighs them); this many examples per
+# intent keep them trained without tripling Rasa's training time.
+PER_INTENT = 150
 # Ordinary messages of the safety data that Rasa learns as chitchat or out_of_scope, so that
 # "mẹ đánh thức em" or a homework question about Lão Hạc is not read as a risk intent.
 BENIGN_INTENTS = {
@@ -157,7 +160,15 @@ def safety_examples(intents: Dict[str, List[str]], heldout: Path) -> Dict[str, L
             add(REQUEST_HUMAN_INTENT, sample.text)
         elif sample.label == "benign" and sample.kind in BENIGN_INTENTS:
             add(BENIGN_INTENTS[sample.kind], sample.text)
-    return out
+    return {intent: _spread(examples, PER_INTENT) for intent, examples in out.items()}
+
+
+def _spread(examples: List[str], limit: int) -> List[str]:
+    """At most `limit` examples, taken evenly across the list (every writer keeps a share)."""
+    if len(examples) <= limit:
+        return examples
+    step = len(examples) / limit
+    return [examples[int(i * step)] for i in range(limit)]
 
 
 def read_intent_examples_file(path: Path) -> List[str]:

@@ -7,9 +7,10 @@ from sanic import Sanic
 
 def register(app: Sanic) -> None:
     """Register the console's pages, JSON API, event stream and security headers."""
-    from bot.console import api, events, views
+    from bot.console import api, events, reviews_api, views
 
     app.blueprint(views.bp)
     app.blueprint(api.bp)
+    app.blueprint(reviews_api.bp)
     app.blueprint(events.bp)
     app.register_middleware(views.add_security_headers, "response")

@@ -89,6 +89,7 @@ def case_summary(case: Case, who: Identity, names: dict[int, str]) -> dict[str, 
         "counsellor_name": names.get(case.counsellor_id) if case.counsellor_id else None,
         "mine": case.counsellor_id == who.counsellor_id,
         "alerted": case.timeout_alerted_at is not None,
+        "reasons": list(case.reasons or []),
     }
 
 

@@ -120,6 +120,7 @@ class Triage:
 
 # Rule ids that always escalate, question or not: asking for a way to die or to be hurt, asking
 # whether what someone did to oneself is "OK", danger now.
+CATEGORY_FLOOR = 0.3  # a learned category weaker than this is not named
 ALWAYS_ESCALATE_RULES = frozenset({"self_harm.method_question", "other.is_it_ok"})
 _ANSWER_LETTER = re.compile(r"^(?:(?:dap an|chon|cau|y|la)\s+)*([abcd])(?:\s|$)")
 
@@ -164,7 +165,12 @@ def decide(
     reasons: list[str] = []
     rules = tuple(r for r in screen.matched if r != "request_human")
     rule_hit = bool(rules) and not screen.general_question
-    category = screen.category or (learned.category if learned else None)
+    learned_category = learned.category if learned is not None else None
+    if learned is not None and learned_category is not None and (
+        learned.categories[learned_category] < CATEGORY_FLOOR
+    ):
+        learned_category = None
+    category = screen.category or learned_category
     score = 0.0
 
     def result(decision: Decision, risk: RiskLevel | str, category: str | None,
@@ -227,6 +233,15 @@ def decide(
             decision = Decision.REVIEW
         else:
             decision = Decision.ANSWER
+        # danger now or self-harm by a rule: a doubt is enough to escalate, a rule hit is never
+        # less than a doubt (safety first; the fused score alone may have learned otherwise)
+        if rule_hit and not answers and screen.risk >= RiskLevel.HIGH:
+            if screen.risk is RiskLevel.IMMINENT and decision is Decision.REVIEW:
+                reasons.append("a rule reads danger now")
+                decision = Decision.ESCALATE
+            elif decision is Decision.ANSWER:
+                reasons.append("a rule hit is at least a doubt")
+                decision = Decision.REVIEW
         wants_person = screen.request_human or learned.human >= limits.human
     else:
         score = 0.9 if rule_hit else 0.0

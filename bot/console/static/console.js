@@ -134,6 +134,78 @@
     }));
   }
 
+  // ---- review list ("Cần xem"): doubtful conversations, highest score first -----------------
+  let reviewSelected = null;
+
+  function reviewItem(r) {
+    const li = el("li", null, "risk-" + r.risk);
+    li.dataset.testid = "review-item";
+    li.dataset.reviewId = String(r.id);
+    const line1 = el("div", null, "line1");
+    line1.appendChild(el("span", "Điểm " + r.score.toFixed(2)));
+    line1.appendChild(el("span", label("category", r.category), "badge"));
+    li.appendChild(line1);
+    li.appendChild(el("div", r.preview, "line2"));  // textContent: the child's words stay text
+    li.appendChild(el("div", label("channel", r.channel) + " · " + r.messages + " tin · " +
+      waited(r.created_at), "line2 muted"));
+    li.addEventListener("click", () => openReview(r.id));
+    return li;
+  }
+
+  async function loadReviews() {
+    let data;
+    try { data = await api("GET", "/reviews"); } catch (e) { return; }
+    $("reviews").replaceChildren(...data.reviews.map(reviewItem));
+    $("reviews-count").textContent = String(data.reviews.length);
+    $("reviews-empty").hidden = data.reviews.length > 0;
+  }
+
+  async function openReview(id) {
+    let data;
+    try { data = await api("GET", "/reviews/" + id); } catch (e) { showError(e.message); return; }
+    reviewSelected = id;
+    const r = data.review;
+    $("placeholder").hidden = true;
+    $("case").hidden = true;
+    $("review").hidden = false;
+    $("review-error").hidden = true;
+    $("review-id").textContent = "#" + r.id;
+    $("review-meta").replaceChildren(
+      el("span", "Điểm " + r.score.toFixed(2), "badge"),
+      el("span", label("risk", r.risk), "badge risk-" + r.risk),
+      el("span", label("category", r.category), "badge"),
+      el("span", label("channel", r.channel), "badge"));
+    $("review-reasons").replaceChildren(...r.reasons.map((x) => el("li", x)));
+    const box = $("review-transcript");
+    box.replaceChildren(...data.messages.map((m) => {
+      const div = el("div", null, "msg " + m.author);
+      div.appendChild(el("span", label("author", m.author) + " · " + time(m.created_at), "who"));
+      div.appendChild(el("span", m.text === null ? "[đã xóa]" : m.text, "text"));
+      return div;
+    }));
+    box.scrollTop = box.scrollHeight;
+  }
+
+  $("review-take").addEventListener("click", async () => {
+    try {
+      const data = await api("POST", "/reviews/" + reviewSelected + "/take");
+      $("review").hidden = true;
+      loadReviews();
+      openCase(data.case_id);
+    } catch (e) { $("review-error").textContent = e.message; $("review-error").hidden = false; }
+  });
+  $("review-dismiss-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", "/reviews/" + reviewSelected + "/dismiss",
+        { reason: $("review-reason").value });
+      $("review-reason").value = "";
+      $("review").hidden = true;
+      $("placeholder").hidden = false;
+      loadReviews();
+    } catch (e) { $("review-error").textContent = e.message; $("review-error").hidden = false; }
+  });
+
   function refreshWaits() {
     for (const span of document.querySelectorAll(".waited")) {
       span.textContent = "chờ " + waited(span.dataset.opened);
@@ -203,6 +275,10 @@
       el("span", " · " + (c.with_bot ? "Bot đang trả lời trẻ" : (c.counsellor_id
         ? "Tư vấn viên đang trò chuyện với trẻ" : "Trẻ đang chờ tư vấn viên")), "muted"),
     );
+    const reasons = el("ul", null, "list small");
+    reasons.dataset.testid = "case-reasons";
+    (c.reasons || []).forEach((x) => reasons.appendChild(el("li", x)));
+    if ((c.reasons || []).length) meta.appendChild(reasons);
     const zalo = $("zalo-window");
     if (c.zalo_window) {
       const w = c.zalo_window;
@@ -250,6 +326,7 @@
     selected = id;
     lastMessageId = 0;
     $("placeholder").hidden = true;
+    $("review").hidden = true;
     $("case").hidden = false;
     $("transcript").replaceChildren();
     detail.messages.forEach(addMessage);
@@ -365,6 +442,8 @@
     fillSelect("category", data.categories, "category");
     fillSelect("service", data.services, "service");
     connect();
+    loadReviews();
+    setInterval(loadReviews, 5000);
   }
   start().catch(() => { /* redirected to the login page */ });
 })();

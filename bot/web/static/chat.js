@@ -47,8 +47,16 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // Say honestly whether a counsellor has joined: only after a counsellor (or the "joined"
+  // notice) has written, never when the case is only waiting.
+  let joined = false;
   function showHandoff(handoff) {
-    banner.hidden = !(handoff && handoff.active);
+    const active = !!(handoff && handoff.active);
+    if (!active) joined = false;
+    banner.hidden = !active;
+    banner.textContent = joined
+      ? "Tư vấn viên đã vào cuộc trò chuyện. Nếu cần gấp, hãy gọi 111."
+      : "Đang mời tư vấn viên, cô chú sẽ vào sớm nhất có thể. Nếu cần gấp, hãy gọi 111.";
   }
 
   async function poll() {
@@ -60,6 +68,9 @@
         const data = await res.json();
         for (const m of data.messages) {
           lastId = Math.max(lastId, m.id);
+          if (m.author === "counsellor" || (m.author === "system" && /đã vào/.test(m.text))) {
+            joined = true;
+          }
           addBubble(m.author, m.text);
           addButtons(m.buttons);
         }

@@ -1,0 +1,114 @@
+"""The console's "Cần xem" list: doubtful conversations to read, take over or dismiss."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+from sqlalchemy import select
+
+from bot.console import queries
+from bot.console.guard import database, logged_in, who
+from bot.handoff import reviews
+from bot.storage.audit import audit
+from bot.storage.models import Counsellor, Message, Review, as_utc
+from bot.web.errors import error, json_body
+
+bp = Blueprint("console_reviews", url_prefix="/console/api/reviews")
+LIST_LIMIT = 200
+PREVIEW = 160
+
+
+def _row(review: Review, preview: str | None) -> dict[str, object]:
+    """A review as a list row: score, risk, category, reasons and a short preview."""
+    text = (preview or "").strip()
+    return {
+        "id": review.id,
+        "status": review.status,
+        "score": round(review.score, 3),
+        "risk": review.risk,
+        "category": review.category,
+        "reasons": list(review.reasons or []),
+        "channel": review.channel,
+        "messages": review.messages,
+        "preview": text[:PREVIEW] + ("…" if len(text) > PREVIEW else ""),
+        "created_at": as_utc(review.created_at).isoformat(),
+        "updated_at": as_utc(review.updated_at).isoformat(),
+        "case_id": review.case_id,
+    }
+
+
+@bp.get("")
+@logged_in()
+async def list_reviews(request: Request) -> HTTPResponse:
+    """Open reviews, highest score first."""
+    identity = who(request)
+    async with database(request).session() as session:
+        rows = (
+            await session.execute(
+                select(Review, Message.text)
+                .outerjoin(Message, Message.id == Review.message_id)
+                .where(Review.status == "open")
+                .order_by(Review.score.desc(), Review.id)
+                .limit(LIST_LIMIT)
+            )
+        ).all()
+        audit(session, "reviews_viewed", counsellor_id=identity.counsellor_id)
+    return json({"reviews": [_row(review, text) for review, text in rows]})
+
+
+
+
+@bp.get("/<review_id:int>")
+@logged_in()
+async def get_review(request: Request, review_id: int) -> HTTPResponse:
+    """A review with the conversation's transcript (reading it is audited)."""
+    identity = who(request)
+    async with database(request).session() as session:
+        review = await session.get(Review, review_id)
+        if review is None:
+            return error(404, "not_found", "Không tìm thấy mục cần xem này.")
+        preview = await session.scalar(select(Message.text).where(Message.id == review.message_id))
+        messages = await queries.transcript(session, review.conversation_id)
+        audit(session, "review_viewed", counsellor_id=identity.counsellor_id,
+              review_id=review.id)
+    return json({"review": _row(review, preview), "messages": messages})
+
+
+@bp.post("/<review_id:int>/take")
+@logged_in()
+async def take(request: Request, review_id: int) -> HTTPResponse:
+    """Take the conversation over: a case opens, held by this counsellor."""
+    identity = who(request)
+    async with database(request).session() as session:
+        review = await session.get(Review, review_id, with_for_update=True)
+        counsellor = await session.get(Counsellor, identity.counsellor_id)
+        if review is None or counsellor is None:
+            return error(404, "not_found", "Không tìm thấy mục cần xem này.")
+        try:
+            case = await reviews.take(session, review, counsellor)
+        except reviews.ReviewError:
+            return error(409, "review_state", "Mục này đã được xử lý.")
+    return json({"case_id": case.id})
+
+
+@bp.post("/<review_id:int>/dismiss")
+@logged_in()
+async def dismiss(request: Request, review_id: int) -> HTTPResponse:
+    """Dismiss the review, with the reason why."""
+    body = json_body(request)
+    if isinstance(body, HTTPResponse):
+        return body
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > reviews.MAX_REASON:
+        return error(400, "invalid_reason", "Hãy ghi lý do (tối đa 500 ký tự).")
+    identity = who(request)
+    async with database(request).session() as session:
+        review = await session.get(Review, review_id, with_for_update=True)
+        counsellor = await session.get(Counsellor, identity.counsellor_id)
+        if review is None or counsellor is None:
+            return error(404, "not_found", "Không tìm thấy mục cần xem này.")
+        try:
+            await reviews.dismiss(session, review, counsellor, reason)
+        except reviews.ReviewError:
+            return error(409, "review_state", "Mục này đã được xử lý.")
+    return json({"ok": True})
