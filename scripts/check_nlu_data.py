@@ -6,8 +6,8 @@ expanding teen code), when a held-out utterance repeats a training example (also
 chat particles such as "ạ", "nhé", "đi"), when a safety evaluation or blind text
 (tests/data/safety_*.yml) or a held-out utterance appears in any training source (NLU data, the
 safety data in data/safety/, the lexicon's rule examples), when a file does not load, or when one
-surface form is a synonym of two values. Prints per-intent counts and the share of examples typed without
-diacritics. Standard library and PyYAML only; runs on Python 3.10+.
+surface form is a synonym of two values. Prints per-intent counts and the share of examples
+typed without diacritics. Standard library and PyYAML only; runs on Python 3.10+.
 
 Usage: python scripts/check_nlu_data.py [--data nlu_data] [--heldout tests/nlu_heldout.yml]
 """

@@ -35,9 +35,13 @@ ABUSE_TOPICS = {
     "substances",
 }
 # Topics added for issue 9: each needs at least 3 quiz questions of its own in each age band.
-NEW_TOPICS = ("feelings", "violence_at_home", "online_scams", "substances", "puberty", "child_rights")
+NEW_TOPICS = (
+    "feelings", "violence_at_home", "online_scams", "substances", "puberty", "child_rights"
+)
 # The action prefixes its own right/wrong verdict, so an explanation never starts with praise.
-PRAISE_RE = re.compile(r"^\W*(đúng rồi|đúng vậy|chính xác|giỏi (lắm|quá)|tuyệt|hay lắm|rất tốt)", re.I)
+PRAISE_RE = re.compile(
+    r"^\W*(đúng rồi|đúng vậy|chính xác|giỏi (lắm|quá)|tuyệt|hay lắm|rất tốt)", re.I
+)
 MAX_SYLLABLES_6_10 = 35
 
 # A promise of secrecy to a child is never allowed (DESIGN.md, Escalation).
@@ -149,7 +153,9 @@ def test_every_topic_has_a_lesson_in_both_age_bands() -> None:
         if lesson.age_band == "6-10":
             for i, step in enumerate(lesson.steps):
                 syllables = len(step.text.split())
-                assert syllables <= MAX_SYLLABLES_6_10, f"{lesson.id} step {i}: {syllables} syllables"
+                assert syllables <= MAX_SYLLABLES_6_10, (
+                    f"{lesson.id} step {i}: {syllables} syllables"
+                )
 
 
 def test_explanations_never_start_with_praise() -> None:

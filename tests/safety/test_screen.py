@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
-
-import shutil
-
 import yaml
 
 from bot.safety import LEXICON_DIR, LexiconError, RiskLevel, SafetyResult, load_lexicon, screen
