@@ -26,6 +26,11 @@ AT_RISK_CATEGORIES = frozenset(
         "hotlines",
         "law",
         "confidentiality",
+        "justice",
+        "family",
+        "mental_health",
+        "substances",
+        "puberty_sexual_health",
     }
 )
 

@@ -104,11 +104,11 @@ def check_lesson(
         return []
     right = lesson.check.option(lesson.check.answer)
     if lesson.check.is_correct(option):
-        verdict = "✅ Đúng rồi, bạn giỏi lắm!"
+        verdict = "✅ Đúng rồi."
     else:
         verdict = (
-            f"Chưa đúng rồi, không sao đâu. Đáp án đúng là {lesson.check.answer.upper()}. "
-            f"{right.text if right else ''}"
+            f"💛 Chưa đúng, không sao đâu. Đáp án đúng là {lesson.check.answer.upper()}"
+            f"{': ' + right.text if right else ''}."
         )
     done = list(tracker.get_slot("lessons_done") or [])
     if lesson.id not in done:

@@ -82,11 +82,11 @@ def check_answer(
     right = question.option(question.answer)
     if question.is_correct(option):
         score += 1
-        verdict = "✅ Đúng rồi, giỏi quá!"
+        verdict = "✅ Đúng rồi."
     else:
         verdict = (
-            f"Chưa đúng rồi. Đáp án đúng là {question.answer.upper()}. "
-            f"{right.text if right else ''}"
+            f"💛 Chưa đúng, không sao đâu. Đáp án đúng là {question.answer.upper()}"
+            f"{': ' + right.text if right else ''}."
         )
     dispatcher.utter_message(
         text=f"{verdict}\n{question.explanation}\nĐiểm của bạn: {score}/{answered}.",
