@@ -47,10 +47,17 @@ def test_escalation_carries_category_risk_and_reasons() -> None:
 
 
 def test_an_answer_has_no_risk_or_category() -> None:
-    result = decide(screen("bố đánh em"), QUIET, fusion=LEARNED)
-    assert result.decision is Decision.ANSWER  # this layer ignores the rules ...
+    result = decide(screen("hôm nay trời đẹp quá"), QUIET, fusion=LEARNED)
+    assert result.decision is Decision.ANSWER
     assert result.risk is RiskLevel.NONE and result.category is None
-    assert any(r.startswith("rules: ") for r in result.reasons)  # ... but they are reported
+
+
+def test_a_rule_hit_is_never_less_than_a_doubt() -> None:
+    result = decide(screen("bố đánh em"), QUIET, fusion=LEARNED)  # this layer ignores rules
+    assert result.decision is Decision.REVIEW and result.category == "physical_violence"
+    assert any(r.startswith("rules: ") for r in result.reasons)
+    danger = decide(screen("cứu em với, có người đang đuổi theo em"), DOUBT, fusion=LEARNED)
+    assert danger.decision is Decision.ESCALATE  # danger now: a doubt is enough
 
 
 def test_without_the_learned_signal_the_rules_decide() -> None:
