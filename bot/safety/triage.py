@@ -282,7 +282,8 @@ def decide(
             return result(Decision.ESCALATE, risk_of(category), category)
         return result(Decision.ESCALATE, RiskLevel.CONCERN, "other", request=True)
     if (rasa is not None and rasa.category == "other" and rasa.confidence >= limits.rasa_escalate
-            and decision is Decision.ANSWER and not answers):
+            and decision is Decision.ANSWER and not answers
+            and learned is not None and learned.human >= limits.human / 2):
         reasons.append("rasa: asks for a person")
         return result(Decision.ESCALATE, RiskLevel.CONCERN, "other", request=True)
 
