@@ -42,14 +42,18 @@ class LearnedUnavailable(RuntimeError):
     """The learned model cannot be loaded (missing, stale or broken artefacts)."""
 
 
+EMBED_WORDS = 40  # the sentence model reads the first words only (its cost grows with length)
+
+
 def embedding_text(text: str) -> str:
-    """What the sentence model reads: NFC, lower case, teen code expanded, stretched letters cut."""
-    return normalize(text).accented
+    """What the sentence model reads: NFC, lower case, teen code expanded, stretched letters cut,
+    at most EMBED_WORDS words (the n-grams and the rules still read the whole message)."""
+    return " ".join(normalize(text).accented.split()[:EMBED_WORDS])
 
 
 def char_text(text: str) -> str:
-    """What the n-gram features read: the embedding text with diacritics folded."""
-    return fold(embedding_text(text))
+    """What the n-gram features read: the whole normalised message with diacritics folded."""
+    return fold(normalize(text).accented)
 
 
 _CHARS = HashingVectorizer(
