@@ -125,7 +125,9 @@ def load_settings() -> Settings:
         zalo_oauth_base_url=_str("ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
         zalo_bot_token=_str("ZALO_BOT_TOKEN"),
         zalo_bot_webhook_secret=_str("ZALO_BOT_WEBHOOK_SECRET"),
-        zalo_bot_api_base_url=_str("ZALO_BOT_API_BASE_URL", "https://bot-api.zapps.me/bot"),
+        zalo_bot_api_base_url=_str(
+            "ZALO_BOT_API_BASE_URL", "https://bot-api.zaloplatforms.com/bot"
+        ),
         outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", 0.5),
         workers=_int("WORKERS", 1),
         safety_model_dir=Path(

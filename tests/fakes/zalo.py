@@ -103,7 +103,7 @@ def signed(app_id: str, secret: str, event: dict[str, Any]) -> tuple[bytes, dict
 
 
 class FakeZaloBot:
-    """bot-api.zapps.me: `{base}{token}/sendMessage`."""
+    """The Zalo Bot Platform API (bot-api.zaloplatforms.com): `{base}{token}/sendMessage`."""
 
     def __init__(self, token: str = "zbot-token-1") -> None:
         self.token = token
