@@ -216,7 +216,9 @@ class Pipeline:
             activity=Activity(view.activity if view.activity in _ACTIVITIES else "chat"),
             options=view.titles,
             tapped=tapped,
-            recent=view.recent,
+            # inside a case the earlier messages are already the case's risk: a message raises
+            # it only by what it says itself
+            recent=view.recent if view.state == "bot" else (),
             case_risk=view.case_risk,
             speaker=speaker.as_audience(view.speaker),
         )

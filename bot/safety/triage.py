@@ -120,6 +120,7 @@ class Triage:
 
 # Rule ids that always escalate, question or not: asking for a way to die or to be hurt, asking
 # whether what someone did to oneself is "OK", danger now.
+RAISE_ALONE = 0.99  # the fused score that raises an open case's risk without a rule
 CATEGORY_FLOOR = 0.3  # a learned category weaker than this is not named
 ALWAYS_ESCALATE_RULES = frozenset({"self_harm.method_question", "other.is_it_ok"})
 _ANSWER_LETTER = re.compile(r"^(?:(?:dap an|chon|cau|y|la)\s+)*([abcd])(?:\s|$)")
@@ -300,10 +301,12 @@ def decide(
 
 
 def with_case(triage: Triage, case_risk: str | None) -> Triage:
-    """Inside an open case a message never opens a second one: only a higher risk counts."""
+    """Inside an open case a message never opens a second one: only a higher risk counts, and
+    only when a rule reads it too or the fused score is near certain (a counsellor reads every
+    message of the case anyway; a raise reorders the queue and repeats the hotlines)."""
     if case_risk is None or not triage.escalate:
         return triage
-    if triage.risk > RiskLevel(case_risk):
+    if triage.risk > RiskLevel(case_risk) and (triage.rules or triage.score >= RAISE_ALONE):
         return replace(triage, reasons=triage.reasons + (f"raises the case from {case_risk}",))
     return replace(triage, decision=Decision.ANSWER)
 

@@ -131,9 +131,14 @@ def test_a_parents_general_question_never_escalates() -> None:
     assert parent.decision is not Decision.ESCALATE
 
 
-def test_inside_a_case_only_a_higher_risk_counts() -> None:
-    high = decide(SafetyResult(), LOUD, fusion=LEARNED)
-    assert with_case(high, "concern").escalate
-    assert "raises the case from concern" in with_case(high, "concern").reasons
-    assert with_case(high, "high").decision is Decision.ANSWER
-    assert with_case(high, None) is high
+def test_inside_a_case_only_a_higher_risk_read_by_a_rule_counts() -> None:
+    danger = "nó đang đứng ngoài cửa cầm dao đòi giết em"
+    ruled = decide(screen(danger), LOUD, fusion=LEARNED, text=danger)
+    assert ruled.rules and with_case(ruled, "concern").escalate
+    assert "raises the case from concern" in with_case(ruled, "concern").reasons
+    assert with_case(ruled, "imminent").decision is Decision.ANSWER  # not higher
+    alone = decide(SafetyResult(), LOUD, fusion=LEARNED)  # fused 0.98, no rule
+    assert alone.escalate and with_case(alone, "concern").decision is Decision.ANSWER
+    certain = decide(SafetyResult(), LOUD, fusion=fusion_on("learned.risky", weight=12.0))
+    assert certain.score >= 0.99 and with_case(certain, "concern").escalate
+    assert with_case(alone, None) is alone
