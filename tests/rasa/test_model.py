@@ -103,11 +103,14 @@ def test_faq_answer_names_its_source(rasa_stack: Any) -> None:
     assert any("Nguồn:" in r.get("text", "") for r in replies), replies
 
 
-def test_risk_message_sends_only_the_handoff_signal(rasa_stack: Any) -> None:
+def test_risk_message_sends_the_signal_with_its_confidence(rasa_stack: Any) -> None:
     replies = _chat(rasa_stack.rasa_url, "test-risk-user", "e ko muon song nua")
-    assert replies and all("text" not in r for r in replies), replies
     handoff = replies[0]["custom"]["handoff"]
-    assert handoff == {"category": "self_harm", "risk": "imminent"}
+    assert handoff["intent"] == "risk_self_harm" and 0.5 < handoff["confidence"] <= 1.0
+    assert (handoff["category"], handoff["risk"]) == ("self_harm", "imminent")
+    # the gateway's triage decides; if it does not escalate, the user gets an open answer
+    texts = [r["text"] for r in replies[1:] if "text" in r]
+    assert texts and "111" in texts[0] and any(r.get("buttons") for r in replies[1:])
 
 
 def test_quiz_scores_per_user(rasa_stack: Any) -> None:
