@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import speaker
 from bot.handoff.replies import escalation_reply
 from bot.safety.fusion import Fusion
 from bot.safety.learned import LearnedClassifier, LearnedScores, scores_from_row
@@ -135,11 +134,6 @@ def collect(
 
 def context_for(sample: Sample, seen: dict[int, Signals]) -> Context:
     """The context the gateway would have when this sample arrives."""
-    who = speaker.UNKNOWN
-    for turn in sample.history:
-        if isinstance(turn, Sample):
-            who = speaker.guess(turn.text, who)
-    who = speaker.guess(sample.text, who)
 
     def earlier(turn: object) -> tuple[float, tuple[str, ...]]:
         signals = seen.get(id(turn))
@@ -147,7 +141,7 @@ def context_for(sample: Sample, seen: dict[int, Signals]) -> Context:
             return 0.0, ()
         return signals.learned.risky, signals.screen.cues
 
-    return context_from_history(sample.history, earlier, speaker.as_audience(who))
+    return context_from_history(sample.history, earlier, sample.text)
 
 
 def judge(system: str, signals: list[Signals], fusion: Fusion | None = None,

@@ -118,6 +118,14 @@ def activity_of(payloads: list[str]) -> str:
     return Activity.CHAT.value
 
 
+def remember_offered(conversation: Conversation, replies: list[Reply]) -> None:
+    """Keep the buttons just offered (payloads and titles) and what they put on screen."""
+    payloads = [b.payload for r in replies for b in r.buttons]
+    conversation.offered_payloads = payloads
+    conversation.offered_titles = [b.title for r in replies for b in r.buttons]
+    conversation.activity = activity_of(payloads)
+
+
 def rasa_signal(answer: RasaAnswer) -> RasaSignal | None:
     """Rasa's risk intent and confidence from its handoff signal, if it sent one."""
     if answer.handoff is None:
@@ -435,10 +443,7 @@ class Pipeline:
                 await note_review(session, conversation, stored.message_id, triage)
             for reply in outcome.replies:
                 await post_message(session, conversation, reply, author="bot")
-            payloads = [b.payload for r in outcome.replies for b in r.buttons]
-            conversation.offered_payloads = payloads
-            conversation.offered_titles = [b.title for r in outcome.replies for b in r.buttons]
-            conversation.activity = activity_of(payloads)
+            remember_offered(conversation, outcome.replies)
         return ChatResult(replies=outcome.replies, triage=triage.decision.value, kind=outcome.kind)
 
     async def _in_case(
@@ -495,8 +500,7 @@ class Pipeline:
         reply = Reply(escalation_reply(case.category, case.risk, audience=view.audience,
                                        request=triage.request))
         await post_message(session, conversation, reply, author="bot", case_id=case.id)
-        conversation.offered_payloads, conversation.offered_titles = [], []
-        conversation.activity = Activity.CHAT.value
+        remember_offered(conversation, [])
         conversation.waiting_ack_at = None
         log.info("escalated case %s risk=%s category=%s", case.id, case.risk, case.category)
         return ChatResult(replies=[reply], handoff=_handoff_of(case),
@@ -528,9 +532,7 @@ class Pipeline:
             replies.append(Reply(review_line(view.audience)))
         for reply in replies:
             await post_message(session, conversation, reply, author="bot")
-        conversation.offered_payloads = [b.payload for r in replies for b in r.buttons]
-        conversation.offered_titles = [b.title for r in replies for b in r.buttons]
-        conversation.activity = Activity.CHAT.value
+        remember_offered(conversation, replies)
         return ChatResult(replies=replies, triage=triage.decision.value, kind="erasure")
 
     async def handoff_state(self, channel: str, pseudonym: str) -> Handoff:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import queries
 from bot.console.guard import database, logged_in, who
@@ -16,6 +19,7 @@ from bot.web.errors import error, json_body
 bp = Blueprint("console_reviews", url_prefix="/console/api/reviews")
 LIST_LIMIT = 200
 PREVIEW = 160
+NOT_FOUND = "Không tìm thấy mục cần xem này."
 
 
 def _row(review: Review, preview: str | None) -> dict[str, object]:
@@ -66,7 +70,7 @@ async def get_review(request: Request, review_id: int) -> HTTPResponse:
     async with database(request).session() as session:
         review = await session.get(Review, review_id)
         if review is None:
-            return error(404, "not_found", "Không tìm thấy mục cần xem này.")
+            return error(404, "not_found", NOT_FOUND)
         preview = await session.scalar(select(Message.text).where(Message.id == review.message_id))
         messages = await queries.transcript(session, review.conversation_id)
         audit(session, "review_viewed", counsellor_id=identity.counsellor_id,
@@ -74,21 +78,34 @@ async def get_review(request: Request, review_id: int) -> HTTPResponse:
     return json({"review": _row(review, preview), "messages": messages})
 
 
-@bp.post("/<review_id:int>/take")
-@logged_in()
-async def take(request: Request, review_id: int) -> HTTPResponse:
-    """Take the conversation over: a case opens, held by this counsellor."""
+ReviewAction = Callable[[AsyncSession, Review, Counsellor], Awaitable[dict[str, object]]]
+
+
+async def _act(request: Request, review_id: int, action: ReviewAction) -> HTTPResponse:
+    """Load the review (locked) and the counsellor, run the action, answer its result."""
     identity = who(request)
     async with database(request).session() as session:
         review = await session.get(Review, review_id, with_for_update=True)
         counsellor = await session.get(Counsellor, identity.counsellor_id)
         if review is None or counsellor is None:
-            return error(404, "not_found", "Không tìm thấy mục cần xem này.")
+            return error(404, "not_found", NOT_FOUND)
         try:
-            case = await reviews.take(session, review, counsellor)
+            result = await action(session, review, counsellor)
         except reviews.ReviewError:
             return error(409, "review_state", "Mục này đã được xử lý.")
-    return json({"case_id": case.id})
+    return json(result)
+
+
+@bp.post("/<review_id:int>/take")
+@logged_in()
+async def take(request: Request, review_id: int) -> HTTPResponse:
+    """Take the conversation over: a case opens, held by this counsellor."""
+
+    async def run(session: AsyncSession, review: Review, c: Counsellor) -> dict[str, object]:
+        case = await reviews.take(session, review, c)
+        return {"case_id": case.id}
+
+    return await _act(request, review_id, run)
 
 
 @bp.post("/<review_id:int>/dismiss")
@@ -101,14 +118,9 @@ async def dismiss(request: Request, review_id: int) -> HTTPResponse:
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > reviews.MAX_REASON:
         return error(400, "invalid_reason", "Hãy ghi lý do (tối đa 500 ký tự).")
-    identity = who(request)
-    async with database(request).session() as session:
-        review = await session.get(Review, review_id, with_for_update=True)
-        counsellor = await session.get(Counsellor, identity.counsellor_id)
-        if review is None or counsellor is None:
-            return error(404, "not_found", "Không tìm thấy mục cần xem này.")
-        try:
-            await reviews.dismiss(session, review, counsellor, reason)
-        except reviews.ReviewError:
-            return error(409, "review_state", "Mục này đã được xử lý.")
-    return json({"ok": True})
+
+    async def run(session: AsyncSession, review: Review, c: Counsellor) -> dict[str, object]:
+        await reviews.dismiss(session, review, c, reason)
+        return {"ok": True}
+
+    return await _act(request, review_id, run)

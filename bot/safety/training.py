@@ -26,7 +26,6 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from bot import speaker
 from bot.safety.fusion import FUSION_FILE, Fusion
 from bot.safety.fusion import features as fusion_features
 from bot.safety.learned import (
@@ -213,11 +212,7 @@ def fusion_inputs(samples: list[Sample], scores: list[LearnedScores]) -> np.ndar
 
     rows = []
     for sample, found, learned in zip(samples, screened, scores, strict=True):
-        who = speaker.UNKNOWN
-        for turn in sample.history:
-            who = speaker.guess(getattr(turn, "text", ""), who) if isinstance(turn, Sample) else who
-        who = speaker.guess(sample.text, who)
-        context = context_from_history(sample.history, seen, speaker.as_audience(who))
+        context = context_from_history(sample.history, seen, sample.text)
         on_screen = context.activity in (Activity.QUIZ, Activity.LESSON)
         answers = answers_on_screen(sample.text, context) and not found.disclosure
         rows.append(fusion_features(

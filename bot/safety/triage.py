@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from bot import speaker
 from bot.safety.fusion import Fusion
 from bot.safety.fusion import features as fusion_features
 from bot.safety.learned import LearnedScores
@@ -314,9 +315,10 @@ def with_case(triage: Triage, case_risk: str | None) -> Triage:
 def context_from_history(
     history: tuple[object, ...],
     seen: Callable[[object], tuple[float, tuple[str, ...]]],
-    speaker: str = "child",
+    text: str = "",
 ) -> Context:
-    """The context of a labelled conversation turn: the bot's last turn and earlier messages.
+    """The context of a labelled conversation turn: the bot's last turn, the earlier messages
+    and who is speaking (guessed from the user's turns and `text`, as the gateway would).
 
     `history` holds `BotTurn`s and earlier user samples (common.safety_data); `seen` gives an
     earlier sample's learned risky score and grooming cues, as the gateway stored them.
@@ -324,6 +326,7 @@ def context_from_history(
     activity = Activity.CHAT
     options: tuple[str, ...] = ()
     recent: list[Recent] = []
+    who = speaker.UNKNOWN
     for turn in history:
         if isinstance(turn, BotTurn):
             activity = Activity(turn.context if turn.context in ("quiz", "lesson", "menu")
@@ -332,6 +335,7 @@ def context_from_history(
         else:
             risky, cues = seen(turn)
             recent.append(Recent(risky=risky, cues=cues))
+            who = speaker.guess(str(getattr(turn, "text", "")), who)
             activity, options = Activity.CHAT, ()
     return Context(activity=activity, options=options, recent=tuple(recent[-5:]),
-                   speaker=speaker)
+                   speaker=speaker.as_audience(speaker.guess(text, who)))

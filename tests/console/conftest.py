@@ -162,3 +162,28 @@ async def console(running: Running) -> AsyncIterator[Callable[[], Console]]:
     yield make
     for client in clients:
         await client.close()
+
+
+def chromium_installed() -> bool:
+    """Debian's Chromium is where the browser tests expect it."""
+    from tests.console.test_browser import CHROMIUM
+
+    return Path(CHROMIUM).exists()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium driven by Playwright's async API, in the gateway's event loop
+    (tests/console/test_browser.py has its own, synchronous one)."""
+    from playwright.async_api import async_playwright
+
+    from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not chromium_installed():
+        pytest.fail("Chromium is missing: run `make browser`")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

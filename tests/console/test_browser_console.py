@@ -7,36 +7,15 @@ HTML shown as text.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import expect
 
 from tests.console.conftest import PASSWORD, make_account, make_case
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>em sợ'
-
-
-def chromium_installed() -> bool:
-    """Debian's Chromium is where the tests expect it."""
-    return Path(CHROMIUM).exists()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium driven by Playwright (async API, same loop as the gateway)."""
-    if not chromium_installed():
-        pytest.fail("Chromium is missing: run `make browser`")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_supervisor_sees_new_case_alert_and_escaped_text_live(serve, browser) -> None:

@@ -7,16 +7,14 @@ review is saved to docs/console-review.png.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import expect
 
 from tests.console.conftest import PASSWORD, make_account
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.console.test_browser_console import chromium_installed
 from tests.fakes.rasa import FakeRasa
 
 pytestmark = pytest.mark.browser
@@ -31,19 +29,6 @@ def rasa() -> Iterator[FakeRasa]:
     fake.says(DOUBTFUL, "risk_online_abuse", 0.99)
     yield fake
     fake.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Debian's Chromium driven by Playwright."""
-    if not chromium_installed():
-        pytest.fail("Chromium is missing: run `make browser`")
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_counsellor_reads_and_takes_over_a_review(serve, rasa, browser) -> None:
