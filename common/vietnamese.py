@@ -99,8 +99,12 @@ class Normalized:
     had_diacritics: bool
 
 
+@lru_cache(maxsize=512)
 def normalize(text: str) -> Normalized:
-    """Normalise a message: NFC, zero-width, lower case, stretched letters, teen code, folding."""
+    """Normalise a message: NFC, zero-width, lower case, stretched letters, teen code, folding.
+
+    Cached: one message is normalised once, however many readers (screen, embedding, n-grams,
+    speaker, quiz-answer check) ask for it."""
     cleaned = clean(text)
     words = [t.normalized for t in tokenize(cleaned)]
     accented = " ".join(words)
