@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse
 
 from bot.background import watch_escalations
 from bot.health import bp as health_bp
+from bot.changefeed import ChangeFeed
 from bot.pipeline import Pipeline
 from bot.privacy import Privacy
 from bot.rasa_client import RasaClient
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
 
     @app.before_server_start
     async def open_services(app: Sanic) -> None:
+        app.ctx.changes = ChangeFeed(app.ctx.db)  # one change feed per process (bot.changefeed)
+        await app.ctx.changes.start()
         app.ctx.db = Database(settings.database_url)
         app.ctx.rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout)
         app.ctx.privacy = Privacy(settings.pseudonym_secret)
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
     async def close_services(app: Sanic) -> None:
         for task in app.ctx.tasks:
             task.cancel()
+        await app.ctx.changes.stop()
         await asyncio.gather(*app.ctx.tasks, return_exceptions=True)
         if app.ctx.learned is not None:
             app.ctx.learned.close()

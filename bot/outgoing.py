@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.changefeed import ChangeKind, record
 from bot.chat_types import Reply
 from bot.storage.models import Conversation, Message, OutboxItem
 
@@ -32,6 +33,8 @@ async def post_message(
     )
     session.add(message)
     await session.flush()
+    await record(session, ChangeKind.MESSAGE, conversation_id=conversation.id, case_id=case_id,
+                 detail={"direction": "out", "author": author})
     if conversation.channel not in PULL_CHANNELS:
         session.add(
             OutboxItem(

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import speaker
+from bot.changefeed import ChangeKind, record
 from bot.chat_types import Button, ChatResult, Handoff, Inbound, Reply
 from bot.erasure import CANCEL, CONFIRM, erase_user_data, is_erase_request
 from bot.handoff.cases import active_case, open_or_raise
@@ -350,6 +351,9 @@ class Pipeline:
     ) -> tuple[User, Conversation]:
         user = await session.scalar(
             select(User).where(User.channel == inbound.channel, User.pseudonym == pseudonym)
+                    await record(session, ChangeKind.MESSAGE, conversation_id=conversation.id,
+                                 case_id=message.case_id,
+                                 detail={"direction": "in", "author": "user"})
         )
         now = utcnow()
         if user is None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -134,10 +135,15 @@ class Counsellor(Base):
 
 
 class Case(Base):
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)  # console open (live)
     """An escalated conversation handled by a counsellor."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_risk", "status", "risk_rank"),)
+    __table_args__ = (
+        Index("ix_cases_status_risk", "status", "risk_rank"),
+        Index("ix_cases_opened_at", "opened_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=new_case_id)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -157,6 +163,7 @@ class Case(Base):
 
 
 class Review(Base):
+    step: Mapped[str] = mapped_column(String(14), default="received")  # bot.handoff.states
     """A conversation the triage was unsure about: listed for a counsellor, never locking it."""
 
     __tablename__ = "reviews"
@@ -193,6 +200,7 @@ class Note(Base):
 
 
 class Referral(Base):
+    kind: Mapped[str] = mapped_column(String(10), default="note")  # note | whisper (supervisor)
     """A case referred to an outside service (police, health, social affairs, school)."""
 
     __tablename__ = "referrals"
@@ -206,6 +214,8 @@ class Referral(Base):
 
 
 class ConsoleSession(Base):
+    status: Mapped[str] = mapped_column(String(10), default="made")  # bot.handoff.states
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
     """A logged-in console session (only the token's hash is stored)."""
 
     __tablename__ = "console_sessions"
@@ -270,3 +280,85 @@ class ChannelToken(Base):
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    __table_args__ = (  # one open alert per kind and subject (a case, a channel), counted
+        Index("uq_alerts_open_key", "dedupe_key", unique=True,
+              sqlite_where=text("acknowledged_at IS NULL"),
+              postgresql_where=text("acknowledged_at IS NULL")),
+    )
+    dedupe_key: Mapped[str] = mapped_column(String(64), default="")  # kind:case or kind:subject
+    subject: Mapped[str] = mapped_column(String(40), default="")  # e.g. the channel of a burst
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Change(Base):
+    """One row of the change feed (bot.changefeed): what changed, never message text."""
+
+    __tablename__ = "changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids never reused after pruning
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    conversation_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    case_id: Mapped[str | None] = mapped_column(String(16), default=None)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CaseStepEntry(Base):
+    """A step of a case (111's process), with who took it and when."""
+
+    __tablename__ = "case_steps"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(14))
+    counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RiskAssessment(Base):
+    """A counsellor's structured risk assessment and the risk it set."""
+
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # self_harm | abuse
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    risk: Mapped[str] = mapped_column(String(10))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseTransfer(Base):
+    """A case offered to another counsellor or a supervisor, who accepts or rejects it."""
+
+    __tablename__ = "case_transfers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    to_counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    note: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str | None] = mapped_column(Text, default=None)  # why it was rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class FollowUp(Base):
+    """A date to get back to a case, reminded on the console until done."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)
