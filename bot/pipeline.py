@@ -312,6 +312,9 @@ class Pipeline:
                     )
                     session.add(message)
                     await session.flush()
+                    await record(session, ChangeKind.MESSAGE, conversation_id=conversation.id,
+                                 case_id=message.case_id,
+                                 detail={"direction": "in", "author": "user"})
                     return Stored(user.id, conversation.id, message.id)
             except IntegrityError:
                 if inbound.platform_id is not None and await self._seen(inbound):
@@ -351,9 +354,6 @@ class Pipeline:
     ) -> tuple[User, Conversation]:
         user = await session.scalar(
             select(User).where(User.channel == inbound.channel, User.pseudonym == pseudonym)
-                    await record(session, ChangeKind.MESSAGE, conversation_id=conversation.id,
-                                 case_id=message.case_id,
-                                 detail={"direction": "in", "author": "user"})
         )
         now = utcnow()
         if user is None:
