@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ui import MENU_BUTTONS, text
+from actions.ui import audience, menu, say
 from common.taxonomy import default_risk, intent_category
 
 
@@ -38,9 +38,7 @@ class ActionHandoff(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {})
         name = str(intent.get("name") or "")
         confidence = float(intent.get("confidence") or 0.0)
+        who = audience(tracker)
         dispatcher.utter_message(json_message={"handoff": signal_for(name, confidence)})
-        dispatcher.utter_message(
-            text=text("unsure", "Mình chưa chắc đã hiểu ý bạn. Bạn kể thêm cho mình được không?"),
-            buttons=MENU_BUTTONS,
-        )
+        dispatcher.utter_message(text=say("unsure", who), buttons=menu(who))
         return []

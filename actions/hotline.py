@@ -1,4 +1,4 @@
-"""Hotlines (content/hotlines.yml) and children's rights."""
+"""Hotlines (content/hotlines.yml) and children's rights, in the reader's voice."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ui import MENU_BUTTON, MENU_BUTTONS, latest_text, text
+from actions.ui import MENU_BUTTON, audience, latest_text, lesson_button, menu, say
+from common import speaker
 from common.content import Hotline, faq_by_category, load_hotlines
-
-RIGHTS_DEFAULT = (
-    "Theo Luật Trẻ em 2016, mọi trẻ em dưới 16 tuổi đều có quyền được sống an toàn, được bảo vệ "
-    "khỏi bạo lực, xâm hại, bóc lột và bị bỏ rơi, được học tập, vui chơi, được chăm sóc sức khỏe, "
-    "được nói lên ý kiến của mình và được giữ bí mật đời tư. Không ai được đánh đập, xâm hại, "
-    "ép trẻ em làm việc nặng hay mua bán trẻ em. Nếu quyền của bạn bị xâm phạm, hãy kể với người "
-    "lớn bạn tin hoặc gọi 111 (miễn phí, 24/7)."
-)
 
 
 def describe(line: Hotline, detailed: bool) -> str:
@@ -29,6 +22,18 @@ def describe(line: Hotline, detailed: bool) -> str:
     return f"{head}\n{line.description}\nCách gọi: {line.how_to_call}\nKhi nào gọi: {line.when}"
 
 
+def hotlines_text(message: str, who: str) -> str:
+    """The hotline asked about (e.g. "111", by default 111) in detail, then the others."""
+    lines = load_hotlines()
+    digits = set(re.findall(r"\d+", re.sub(r"(?<=\d)[ .-](?=\d)", "", message)))
+    asked = [h for h in lines if h.number in digits] or [h for h in lines if h.number == "111"]
+    parts = [say("hotlines_intro", who)] + [describe(h, True) for h in asked]
+    others = [describe(h, False) for h in lines if h not in asked]
+    if others:
+        parts.append("Các số khác:\n" + "\n".join(others))
+    return "\n\n".join(parts)
+
+
 class ActionHotline(Action):
     """Tell the hotlines; the one asked about (e.g. "111") in detail."""
 
@@ -38,19 +43,13 @@ class ActionHotline(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        lines = load_hotlines()
-        digits = set(re.findall(r"\d+", re.sub(r"(?<=\d)[ .-](?=\d)", "", latest_text(tracker))))
-        asked = [h for h in lines if h.number in digits] or [h for h in lines if h.number == "111"]
-        parts = [describe(h, True) for h in asked]
-        others = [describe(h, False) for h in lines if h not in asked]
-        if others:
-            parts.append("Các số khác:\n" + "\n".join(others))
-        dispatcher.utter_message(text="\n\n".join(parts), buttons=MENU_BUTTONS)
+        who = audience(tracker)
+        dispatcher.utter_message(text=hotlines_text(latest_text(tracker), who), buttons=menu(who))
         return []
 
 
 class ActionRights(Action):
-    """Tell children their rights, with the law's FAQ entries for parents."""
+    """Tell children their rights (a parent: what the law protects), with the law's FAQ."""
 
     def name(self) -> Text:
         return "action_rights"
@@ -58,11 +57,13 @@ class ActionRights(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        buttons = [
-            {"title": e.question, "payload": f'/faq_answer{{"faq_key":"{e.key}"}}'}
-            for e in faq_by_category("law")[:3]
-        ]
-        dispatcher.utter_message(
-            text=text("rights", RIGHTS_DEFAULT), buttons=buttons + [MENU_BUTTON]
-        )
+        who = audience(tracker)
+        if who == speaker.PARENT:
+            buttons = [
+                {"title": e.question, "payload": f'/faq_answer{{"faq_key":"{e.key}"}}'}
+                for e in faq_by_category("law")[:3]
+            ]
+        else:
+            buttons = [lesson_button("child_rights")]
+        dispatcher.utter_message(text=say("rights", who), buttons=buttons + [MENU_BUTTON])
         return []

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.ui import as_int, entity, latest_text, topic_from
+from actions.parsing import topic_from
+from actions.ui import as_int, entity, latest_text
 from common.content import QuizQuestion, quiz_by_id, quiz_questions
 
 STOP_BUTTON = {"title": "⏹ Dừng", "payload": "/show_menu"}
@@ -27,6 +28,17 @@ def question_text(question: Any, heading: str) -> str:
     lines = [heading, question.question]
     lines += [f"{o.key.upper()}. {o.text}" for o in question.options]
     return "\n".join(lines)
+
+
+def verdict(question: Any, option: str) -> str:
+    """A short "right" or a kind correction with the right answer."""
+    if question.is_correct(option):
+        return "✅ Đúng rồi."
+    right = question.option(question.answer)
+    return (
+        f"💛 Chưa đúng, không sao đâu. Đáp án đúng là {question.answer.upper()}"
+        f"{': ' + right.text if right else ''}."
+    )
 
 
 def next_question(
@@ -79,17 +91,11 @@ def check_answer(
         return []
     score = as_int(tracker.get_slot("quiz_score"))
     answered = as_int(tracker.get_slot("quiz_answered")) + 1
-    right = question.option(question.answer)
     if question.is_correct(option):
         score += 1
-        verdict = "✅ Đúng rồi."
-    else:
-        verdict = (
-            f"💛 Chưa đúng, không sao đâu. Đáp án đúng là {question.answer.upper()}"
-            f"{': ' + right.text if right else ''}."
-        )
     dispatcher.utter_message(
-        text=f"{verdict}\n{question.explanation}\nĐiểm của bạn: {score}/{answered}.",
+        text=(f"{verdict(question, option)}\n{question.explanation}\n"
+              f"Điểm của bạn: {score}/{answered}."),
         buttons=[{"title": "➡️ Câu tiếp theo", "payload": "/next_step"}, STOP_BUTTON],
     )
     return [

@@ -1,39 +1,83 @@
-"""Shared helpers for the actions: message texts, buttons and entity reading."""
+"""What the actions say and offer: texts in the reader's voice, the menus, the hotline reminder."""
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+import logging
+from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa_sdk import Tracker
 
-from common.content import load_messages
-from common.vietnamese import fold
+from common import speaker
+from common.content import TOPIC_TITLES, voiced
+
+logger = logging.getLogger(__name__)
 
 Button = Dict[Text, Text]
 
-MENU_BUTTONS: List[Button] = [
+CHILD_MENU: List[Button] = [
     {"title": "📚 Học bài", "payload": "/start_lesson"},
     {"title": "❓ Đố vui", "payload": "/start_quiz"},
-    {"title": "👪 Hỏi đáp cho bố mẹ", "payload": "/faq_menu"},
     {"title": "☎️ Số điện thoại giúp đỡ", "payload": "/ask_hotline"},
     {"title": "⚖️ Quyền trẻ em", "payload": "/ask_rights"},
     {"title": "🙋 Nói chuyện với người thật", "payload": "/request_human"},
+    {"title": "👪 Hỏi đáp cho bố mẹ", "payload": "/faq_menu"},
+]
+PARENT_MENU: List[Button] = [
+    {"title": "👪 Hỏi đáp cho bố mẹ", "payload": "/faq_menu"},
+    {"title": "📚 Bài học để dạy con", "payload": "/start_lesson"},
+    {"title": "☎️ Số điện thoại giúp đỡ", "payload": "/ask_hotline"},
+    {"title": "📣 Báo tin trẻ bị xâm hại", "payload": '/faq_answer{"faq_key":"how_to_report"}'},
+    {"title": "🙋 Nói chuyện với tư vấn viên", "payload": "/request_human"},
 ]
 MENU_BUTTON: Button = {"title": "🏠 Menu", "payload": "/show_menu"}
+HUMAN_BUTTONS: Dict[str, Button] = {
+    speaker.CHILD: {"title": "🙋 Nói chuyện với người thật", "payload": "/request_human"},
+    speaker.PARENT: {"title": "🙋 Nói chuyện với tư vấn viên", "payload": "/request_human"},
+}
 HOTLINE_REMINDER = "Cần giúp ngay: gọi 111 (miễn phí, 24/7)."
+# What a child is told if a text is missing from content/messages.yml (never a crash mid-chat).
+SAFE_DEFAULT = (
+    "Mình ở đây để giúp bạn. Bạn chọn một mục bên dưới nhé. Nếu có chuyện làm bạn lo, "
+    "gọi 111 (miễn phí, 24/7)."
+)
 
 
-def text(key: str, default: str) -> str:
-    """A text from content/messages.yml, or the default when the key is missing."""
+def speaker_of(tracker: Tracker) -> str:
+    """Who is writing (child, parent or unknown): the gateway's guess sent with the message,
+    else the same guess over this conversation's messages."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    sent = metadata.get("speaker") if isinstance(metadata, dict) else None
+    if sent in speaker.SPEAKERS:
+        return str(sent)
+    said = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    return speaker.over(said)
+
+
+def audience(tracker: Tracker) -> str:
+    """Whom to address: a parent as a parent, anyone else (unsure included) as a child."""
+    return speaker.as_audience(speaker_of(tracker))
+
+
+def say(key: str, who: str, **fields: Any) -> str:
+    """The text `key` from content/messages.yml in the reader's voice."""
     try:
-        value = load_messages().get(key)
+        return voiced(key, who, **fields)
     except Exception:  # content errors are caught by the content tests, never mid-chat
-        value = None
-    return value if isinstance(value, str) and value.strip() else default
+        logger.exception("message %s missing or broken", key)
+        return SAFE_DEFAULT
+
+
+def menu(who: str) -> List[Button]:
+    """The main menu for a child or a parent."""
+    return PARENT_MENU if who == speaker.PARENT else CHILD_MENU
+
+
+def lesson_button(topic: str) -> Button:
+    """A button that starts the lesson on a topic."""
+    return {
+        "title": f"📚 Học bài “{TOPIC_TITLES.get(topic, topic)}”",
+        "payload": f'/start_lesson{{"topic":"{topic}"}}',
+    }
 
 
 def entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -53,60 +97,3 @@ def as_int(value: Any, default: int = 0) -> int:
         return int(float(value))
     except (TypeError, ValueError):
         return default
-
-
-_AGE_RE = re.compile(r"(\d{1,2})\s*(?:t\b|tuổi|tuoi)", re.IGNORECASE)
-_GRADE_RE = re.compile(r"(?:lớp|lop)\s*(\d{1,2})", re.IGNORECASE)
-
-
-def age_band_from(value: Optional[str], message: str = "") -> Optional[str]:
-    """Map an age_band entity value (or ages/grades in the text) to "6-10" or "11-15"."""
-    if value in ("6-10", "11-15"):
-        return value
-    for source in (value or "", message):
-        age = _AGE_RE.search(source)
-        grade = _GRADE_RE.search(source)
-        if age:
-            years = int(age.group(1))
-        elif grade:
-            years = int(grade.group(1)) + 5
-        else:
-            continue
-        return "6-10" if years <= 10 else "11-15"
-    return None
-
-
-SYNONYMS_FILE = Path(__file__).resolve().parent.parent / "nlu_data" / "synonyms.yml"
-
-
-@lru_cache(maxsize=1)
-def _topic_surfaces() -> List[Tuple[str, str]]:
-    """(folded surface form, topic) pairs from the NLU synonyms, longest first."""
-    from common.content import TOPICS
-
-    pairs: List[Tuple[str, str]] = [(fold(t.replace("_", " ")), t) for t in TOPICS]
-    try:
-        data = yaml.safe_load(SYNONYMS_FILE.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        data = {}
-    for item in data.get("nlu") or []:
-        if isinstance(item, dict) and item.get("synonym") in TOPICS:
-            for line in str(item.get("examples") or "").splitlines():
-                surface = line.strip()[2:].strip() if line.strip().startswith("- ") else ""
-                if surface:
-                    pairs.append((fold(surface.lower()), str(item["synonym"])))
-    return sorted(pairs, key=lambda p: -len(p[0]))
-
-
-def topic_from(value: Optional[str], message: str = "") -> Optional[str]:
-    """A lesson topic from the topic entity, or from a known topic phrase in the text."""
-    from common.content import TOPICS
-
-    if value in TOPICS:
-        return value
-    for source in (value or "", message):
-        folded = " " + " ".join(re.findall(r"\w+", fold(source.lower()))) + " "
-        for surface, topic in _topic_surfaces():
-            if f" {surface} " in folded:
-                return topic
-    return None

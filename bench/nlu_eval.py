@@ -1,159 +1,127 @@
-"""Held-out NLU evaluation and chat latency: accuracy, macro-F1, confusions, p50/p95.
+"""NLU evaluation on labelled files: accuracy, FAQ right answers, address checks, confusions.
 
-Run from the repository root:
-    .venv/bin/python bench/nlu_eval.py [--rasa-url URL] [--gateway-url URL] [--latency-n 60]
-Without --rasa-url it starts Rasa and the action server (bot.devstack) on free loopback ports with
-the trained model. Accuracy uses Rasa's /model/parse (the server needs --enable-api). FAQ
-utterances (faq/<key>) count as intent "faq"; the FAQ answer choice is reported separately.
+Run from the repository root (gateway environment):
+    .venv/bin/python bench/nlu_eval.py [FILE ...] [--model PATH | --rasa-url URL] [--direct]
+        [--show-errors] [--latency N]
+FILE is Rasa NLU YAML (default tests/nlu_heldout.yml) or `messages: [{text, intent, who?, age?,
+scope?, topic?}]` (bench/nlu_labels.py); several files are reported one by one, then together.
+
+By default it starts Rasa and the action server (bot.devstack) on free loopback ports with the
+model: intents and FAQ answers come from /model/parse, and each item's first reply (for the
+address and service checks) from /webhooks/rest/webhook, sent as the first message of a new
+conversation. --direct parses in-process in the Rasa environment instead (bench/rasa_parse.py:
+no servers, no reply checks) and prints the CPU time per message. Texts are printed only with
+--show-errors. --latency N also times N ordinary messages through Rasa and a gateway.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
-import unicodedata
-from collections import Counter
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common.vietnamese import has_diacritics  # noqa: E402
-from tests.support.gateway import free_port  # noqa: E402
+from bench.nlu_labels import LabelError, Labelled, load_labelled  # noqa: E402
+from bench.nlu_report import Prediction, Report, print_report  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
 MODEL = ROOT / "var" / "models" / "current.tar.gz"
-_ANNOTATION_RE = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 
-@dataclass(frozen=True)
-class Example:
-    """One held-out utterance with its gold label (`faq/<key>` for FAQ questions)."""
-
-    text: str
-    label: str
-
-    @property
-    def intent(self) -> str:
-        """The intent without the retrieval key."""
-        return self.label.split("/", 1)[0]
-
-    @property
-    def unaccented(self) -> bool:
-        """Typed without diacritics."""
-        return not has_diacritics(unicodedata.normalize("NFC", self.text))
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-@dataclass
-class Report:
-    """Predictions on the held-out set and the figures drawn from them."""
-
-    gold: list[Example] = field(default_factory=list)
-    predicted: list[str] = field(default_factory=list)
-    faq_predicted: list[str | None] = field(default_factory=list)
-
-    def accuracy(self, unaccented: bool | None = None) -> float:
-        """Intent accuracy, on all examples or on the (un)accented ones only."""
-        pairs = [
-            (g.intent, p)
-            for g, p in zip(self.gold, self.predicted, strict=True)
-            if unaccented is None or g.unaccented == unaccented
-        ]
-        return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
-
-    def count(self, unaccented: bool | None = None) -> int:
-        """How many examples (of one half)."""
-        return sum(1 for g in self.gold if unaccented is None or g.unaccented == unaccented)
-
-    def faq_accuracy(self) -> float:
-        """Share of FAQ questions answered with the right FAQ entry."""
-        pairs = [
-            (g.label, f)
-            for g, f in zip(self.gold, self.faq_predicted, strict=True)
-            if g.intent == "faq"
-        ]
-        return sum(g == f for g, f in pairs) / len(pairs) if pairs else 0.0
-
-    def macro_f1(self) -> float:
-        """Macro-averaged F1 over the gold intents."""
-        scores = []
-        for intent in sorted({g.intent for g in self.gold}):
-            tp = sum(
-                g.intent == intent and p == intent
-                for g, p in zip(self.gold, self.predicted, strict=True)
-            )
-            fp = sum(
-                g.intent != intent and p == intent
-                for g, p in zip(self.gold, self.predicted, strict=True)
-            )
-            fn = sum(
-                g.intent == intent and p != intent
-                for g, p in zip(self.gold, self.predicted, strict=True)
-            )
-            precision = tp / (tp + fp) if tp + fp else 0.0
-            recall = tp / (tp + fn) if tp + fn else 0.0
-            scores.append(2 * precision * recall / (precision + recall) if tp else 0.0)
-        return sum(scores) / len(scores) if scores else 0.0
-
-    def confusions(self, top: int = 10) -> list[tuple[str, str, int]]:
-        """The most frequent (gold, predicted) pairs that differ."""
-        counter = Counter(
-            (g.intent, p) for g, p in zip(self.gold, self.predicted, strict=True) if g.intent != p
-        )
-        return [(g, p, n) for (g, p), n in counter.most_common(top)]
-
-    def errors(self) -> list[tuple[str, str, str]]:
-        """Every misclassified utterance: (text, gold, predicted)."""
-        return [
-            (g.text, g.intent, p)
-            for g, p in zip(self.gold, self.predicted, strict=True)
-            if g.intent != p
-        ]
+def _prediction(result: dict[str, Any], reply: str | None = None) -> Prediction:
+    """A prediction from Rasa's parse result (server or bench/rasa_parse.py)."""
+    if "response_selector" in result:  # the server's /model/parse shape
+        selector = ((result.get("response_selector") or {}).get("faq") or {}).get("response")
+        intent = str((result.get("intent") or {}).get("name"))
+        faq_key = (selector or {}).get("intent_response_key")
+    else:
+        intent, faq_key = str(result.get("intent")), result.get("faq_key")
+    entities = tuple(
+        (str(e.get("entity")), str(e.get("value"))) for e in result.get("entities") or []
+    )
+    return Prediction(intent, str(faq_key) if faq_key else None, entities, reply)
 
 
-def load_heldout(path: Path = HELDOUT) -> list[Example]:
-    """Read the held-out NLU file (Rasa YAML), entity annotations stripped."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    examples: list[Example] = []
-    for item in data.get("nlu") or []:
-        if not isinstance(item, dict) or "intent" not in item:
-            continue
-        for line in str(item.get("examples") or "").splitlines():
-            line = line.strip()
-            if line.startswith("- ") and line[2:].strip():
-                text = _ANNOTATION_RE.sub(r"\1", line[2:].strip())
-                examples.append(Example(text, str(item["intent"])))
-    return examples
-
-
-def parse(client: httpx.Client, rasa_url: str, text: str) -> dict[str, Any]:
-    """Rasa's NLU result for one text."""
-    response = client.post(f"{rasa_url}/model/parse", json={"text": text})
+def first_reply(client: httpx.Client, rasa_url: str, text: str) -> str:
+    """The first text the bot answers to `text` as the first message of a new conversation."""
+    response = client.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={"sender": f"nlu-eval-{uuid.uuid4().hex}", "message": text},
+    )
     response.raise_for_status()
-    result: dict[str, Any] = response.json()
-    return result
+    return next((str(r["text"]) for r in response.json() if r.get("text")), "")
 
 
-def evaluate(rasa_url: str, examples: list[Example]) -> Report:
-    """Parse every held-out example with the running Rasa server."""
+def evaluate(rasa_url: str, items: list[Labelled], replies: bool = True) -> Report:
+    """Parse every item with a running Rasa server (and read its first reply when asked)."""
     report = Report()
-    with httpx.Client(timeout=30) as client:
-        for example in examples:
-            result = parse(client, rasa_url, example.text)
-            report.gold.append(example)
-            report.predicted.append(str((result.get("intent") or {}).get("name")))
-            selector = (result.get("response_selector") or {}).get("faq") or {}
-            key = (selector.get("response") or {}).get("intent_response_key")
-            report.faq_predicted.append(str(key) if key else None)
+    with httpx.Client(timeout=60, trust_env=False) as client:
+        for item in items:
+            response = client.post(f"{rasa_url}/model/parse", json={"text": item.text})
+            response.raise_for_status()
+            reply = first_reply(client, rasa_url, item.text) if replies else None
+            report.add(item, _prediction(response.json(), reply))
     return report
+
+
+def evaluate_direct(model: Path, items: list[Labelled]) -> tuple[Report, dict[str, Any]]:
+    """Parse every item in-process in the Rasa environment; NLU only."""
+    result = subprocess.run(
+        [str(RASA_PYTHON), str(ROOT / "bench" / "rasa_parse.py"), str(model)],
+        input=json.dumps([i.text for i in items]), capture_output=True, text=True, cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
+             "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"bench/rasa_parse.py failed:\n{result.stderr[-4000:]}")
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    report = Report()
+    for item, predicted in zip(items, out["predictions"], strict=True):
+        report.add(item, _prediction(predicted))
+    return report, out
+
+
+@contextmanager
+def rasa_server(model: Path) -> Iterator[str]:
+    """Rasa and the action server on free loopback ports with a throw-away tracker store."""
+    from bot.devstack import RasaStack
+
+    work = ROOT / "var" / "bench"
+    stack = RasaStack(
+        ROOT, rasa_port=free_port(), actions_port=free_port(), model_path=model,
+        extra_env={"RASA_TRACKER_DB": str(work / f"tracker-{uuid.uuid4().hex[:8]}.db")},
+        log_dir=work, enable_api=True,
+    )
+    print("starting Rasa and the action server ...", flush=True)
+    stack.start()
+    try:
+        stack.wait_ready()
+        yield stack.rasa_url
+    finally:
+        stack.stop()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -162,100 +130,95 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def latencies(url: str, body: Any, texts: list[str]) -> list[float]:
+def latencies(url: str, body: Callable[[int, str], Any], texts: list[str]) -> list[float]:
     """Milliseconds of one POST per text; body(i, text) builds the JSON."""
     times: list[float] = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, trust_env=False) as client:
         for i, text in enumerate(texts):
             start = time.perf_counter()
-            response = client.post(url, json=body(i, text))
-            response.raise_for_status()
+            client.post(url, json=body(i, text)).raise_for_status()
             times.append((time.perf_counter() - start) * 1000)
     return times
 
 
-def print_report(report: Report) -> None:
-    """Print the accuracy figures, macro-F1 and the most confused pairs."""
-    print(f"held-out utterances: {report.count()} ({report.count(True)} without diacritics)")
-    print(f"intent accuracy:      {report.accuracy():.3f}")
-    print(f"  with diacritics:    {report.accuracy(False):.3f}")
-    print(f"  without diacritics: {report.accuracy(True):.3f}")
-    print(f"intent macro-F1:      {report.macro_f1():.3f}")
-    print(f"FAQ answer accuracy:  {report.faq_accuracy():.3f}")
-    print("most confused (gold -> predicted, count):")
-    for gold, predicted, n in report.confusions():
-        print(f"  {gold} -> {predicted}: {n}")
+def print_latency(rasa_url: str, items: list[Labelled], n: int) -> None:
+    """Time N ordinary messages through Rasa's webhook and through a gateway."""
+    import tempfile
+
+    from tests.support.gateway import GatewayProcess
+
+    safe = [i.text for i in items if not i.intent.startswith("risk_")
+            and i.intent != "request_human"][:n]
+    run_id = int(time.time())
+    rasa_ms = latencies(f"{rasa_url}/webhooks/rest/webhook",
+                        lambda i, t: {"sender": f"bench-{run_id}-{i}", "message": t}, safe)
+    gateway = GatewayProcess(Path(tempfile.mkdtemp(prefix="kidsafe-nlu-eval-")), rasa_url)
+    gateway.start()
+    try:
+        gateway_ms = latencies(f"{gateway.url.rstrip('/')}/api/chat",
+                               lambda i, t: {"user_id": f"bench-{run_id}-{i}", "text": t}, safe)
+    finally:
+        gateway.stop()
+    print(f"latency over {len(safe)} messages (ms):")
+    for name, ms in (("Rasa /webhooks/rest/webhook", rasa_ms),
+                     ("gateway POST /api/chat", gateway_ms)):
+        print(f"  {name:<28} p50 {statistics.median(ms):7.1f}  p95 {percentile(ms, 0.95):7.1f}")
+
+
+def report_all(files: list[Path], reports: list[Report], show_errors: bool) -> None:
+    """Print each file's report, then all files together, and the errors when asked."""
+    for path, report in zip(files, reports, strict=True):
+        print_report(report, path.name)
+    if len(reports) > 1:
+        together = Report()
+        for report in reports:
+            for item, prediction in zip(report.gold, report.predicted, strict=True):
+                together.add(item, prediction)
+        print_report(together, "all files")
+    if show_errors:
+        for report in reports:
+            for text, gold, said in report.errors():
+                print(f"  ✗ {text!r}: {gold} -> {said}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the evaluation and the latency comparison."""
+    """Evaluate the labelled files and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rasa-url", help="a running Rasa server started with --enable-api")
-    parser.add_argument("--gateway-url", help="a running gateway (default: start one here)")
-    parser.add_argument("--heldout", type=Path, default=HELDOUT)
+    parser.add_argument("files", nargs="*", type=Path, default=[HELDOUT])
     parser.add_argument("--model", type=Path, default=MODEL, help="model when no --rasa-url")
-    parser.add_argument("--latency-n", type=int, default=60)
-    parser.add_argument("--errors", action="store_true", help="list every misclassified text")
+    parser.add_argument("--rasa-url", help="a running Rasa server started with --enable-api")
+    parser.add_argument("--direct", action="store_true",
+                        help="parse in-process in the Rasa env (NLU only, prints CPU/message)")
+    parser.add_argument("--show-errors", action="store_true", help="print every wrong text")
+    parser.add_argument("--latency", type=int, default=0, metavar="N",
+                        help="also time N messages through Rasa and a gateway")
     args = parser.parse_args(argv)
-
-    stack = None
-    rasa_url = args.rasa_url
-    if not rasa_url:
-        from bot.devstack import RasaStack
-
-        stack = RasaStack(
-            ROOT,
-            rasa_port=free_port(),
-            actions_port=free_port(),
-            model_path=args.model,
-            extra_env={"RASA_TRACKER_DB": str(ROOT / "var" / "bench_tracker.db")},
-            log_dir=ROOT / "var" / "logs",
-            enable_api=True,
-        )
-        print("starting Rasa and the action server ...", flush=True)
-        stack.start()
-        stack.wait_ready()
-        rasa_url = stack.rasa_url
-    gateway = None
-    gateway_url = args.gateway_url
     try:
-        if not gateway_url:
-            import tempfile
-
-            from tests.support.gateway import GatewayProcess
-
-            gateway = GatewayProcess(Path(tempfile.mkdtemp(prefix="kidsafe-nlu-eval-")), rasa_url)
-            gateway.start()
-            gateway_url = gateway.url
-        examples = load_heldout(args.heldout)
-        report = evaluate(rasa_url, examples)
-        print_report(report)
-        if args.errors:
-            for text, gold, predicted in report.errors():
-                print(f"  ✗ {text!r}: {gold} -> {predicted}")
-        safe = [e.text for e in examples if not e.intent.startswith("risk_")
-                and e.intent != "request_human"][: args.latency_n]
-        run_id = int(time.time())
-        rasa_ms = latencies(
-            f"{rasa_url}/webhooks/rest/webhook",
-            lambda i, t: {"sender": f"bench-{run_id}-{i}", "message": t},
-            safe,
-        )
-        print(f"latency over {len(safe)} messages (ms):")
-        print(f"  Rasa /webhooks/rest/webhook  p50 {statistics.median(rasa_ms):7.1f}"
-              f"  p95 {percentile(rasa_ms, 0.95):7.1f}")
-        gateway_ms = latencies(
-            f"{gateway_url.rstrip('/')}/api/chat",
-            lambda i, t: {"user_id": f"bench-{run_id}-{i}", "text": t},
-            safe,
-        )
-        print(f"  gateway POST /api/chat       p50 {statistics.median(gateway_ms):7.1f}"
-              f"  p95 {percentile(gateway_ms, 0.95):7.1f}")
-    finally:
-        if gateway is not None:
-            gateway.stop()
-        if stack is not None:
-            stack.stop()
+        labelled = [load_labelled(path) for path in args.files]
+    except LabelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.direct:
+        reports, timing = [], {}
+        for items in labelled:
+            report, timing = evaluate_direct(args.model, items)
+            reports.append(report)
+        report_all(args.files, reports, args.show_errors)
+        print(f"in-process parse: {timing['wall_ms_per_message']} ms and "
+              f"{timing['cpu_ms_per_message']} ms CPU per message "
+              f"(model load {timing['load_s']} s)")
+        return 0
+    if args.rasa_url:
+        reports = [evaluate(args.rasa_url, items) for items in labelled]
+        report_all(args.files, reports, args.show_errors)
+        if args.latency:
+            print_latency(args.rasa_url, labelled[0], args.latency)
+        return 0
+    with rasa_server(args.model) as url:
+        reports = [evaluate(url, items) for items in labelled]
+        report_all(args.files, reports, args.show_errors)
+        if args.latency:
+            print_latency(url, labelled[0], args.latency)
     return 0
 
 

@@ -6,7 +6,8 @@
 - ``checks``: field checks naming the entry, e.g.
   ``content/lessons.yml: lessons[3] (id=bullying_6_10): 'check.answer' must be one of ...``;
 - ``loading``: each file loaded, validated and cached;
-- ``queries``: a lesson for a topic and age, a quiz pool, a FAQ entry, a message text;
+- ``queries``: a lesson for a topic and age, a quiz pool, a FAQ entry, a text in a child's or
+  a parent's voice;
 - ``validation``: everything validated at once, a summary, ``python -m common.content``.
 
 Standard library and PyYAML only, so the Rasa actions (Python 3.10) and the gateway (3.11+)
@@ -31,6 +32,7 @@ from common.content.queries import (
     message,
     quiz_by_id,
     quiz_questions,
+    voiced,
 )
 from common.content.reading import CONTENT_DIR, PathLike
 from common.content.schema import (
@@ -46,6 +48,7 @@ from common.content.schema import (
 from common.content.taxonomy import (
     AGE_BANDS,
     FAQ_CATEGORIES,
+    FAQ_CATEGORY_LESSON,
     FAQ_CATEGORY_TITLES,
     QUIZ_AGE_BANDS,
     TOPIC_TITLES,
@@ -57,6 +60,7 @@ __all__ = [
     "AGE_BANDS",
     "CONTENT_DIR",
     "FAQ_CATEGORIES",
+    "FAQ_CATEGORY_LESSON",
     "FAQ_CATEGORY_TITLES",
     "QUIZ_AGE_BANDS",
     "TOPICS",
@@ -88,4 +92,5 @@ __all__ = [
     "quiz_questions",
     "summary",
     "validate_all",
+    "voiced",
 ]

@@ -81,3 +81,16 @@ def message(key: str, content_dir: Optional[PathLike] = None, **fields: Any) -> 
     """Return a message text by key, with ``{name}`` fields filled in."""
     text = load_messages(content_dir)[key]
     return text.format(**fields) if fields else text
+
+
+def voiced(
+    key: str, audience: str, content_dir: Optional[PathLike] = None, **fields: Any
+) -> str:
+    """The text `key` in the audience's voice: ``<key>_parent`` for a parent, else the child's
+    (``<key>_child`` or ``<key>``), with ``{name}`` fields filled in."""
+    texts = load_messages(content_dir)
+    candidates = ([f"{key}_parent"] if audience == "parent" else []) + [f"{key}_child", key]
+    found = next((k for k in candidates if k in texts), None)
+    if found is None:
+        raise KeyError(key)
+    return message(found, content_dir, **fields)

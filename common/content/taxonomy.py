@@ -91,3 +91,28 @@ FAQ_CATEGORY_TITLES: Mapping[str, str] = MappingProxyType(
         "puberty_sexual_health": "Dậy thì và sức khỏe sinh sản",
     }
 )
+# The children's lesson closest to each FAQ category: a child who asks a parents' question is
+# offered this lesson (hotlines get the hotline answer instead).
+FAQ_CATEGORY_LESSON: Mapping[str, str] = MappingProxyType(
+    {
+        "signs_of_abuse": "safe_touch",
+        "talking_with_children": "trusted_adults",
+        "body_safety": "body_safety",
+        "online_safety": "online_safety",
+        "grooming": "online_safety",
+        "discipline": "violence_at_home",
+        "law": "child_rights",
+        "reporting": "trusted_adults",
+        "disclosure": "secrets",
+        "confidentiality": "child_rights",
+        "injury_prevention": "drowning",
+        "child_labour": "child_rights",
+        "bullying": "bullying",
+        "trafficking": "strangers",
+        "justice": "child_rights",
+        "family": "violence_at_home",
+        "mental_health": "feelings",
+        "substances": "substances",
+        "puberty_sexual_health": "puberty",
+    }
+)

@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.nlu_eval import HELDOUT, Report, evaluate, load_heldout
+from bench.nlu_eval import HELDOUT, evaluate
+from bench.nlu_labels import load_labelled
+from bench.nlu_report import Report
 from tests.rasa.rasa_env import MODEL, RASA_PYTHON, ROOT, run_rasa
 
 MIN_ACCURACY = 0.90
@@ -53,7 +55,7 @@ def test_conversation_stories(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def heldout_report(rasa_stack: Any) -> Report:
     """The trained model's predictions on the held-out set (never used in training)."""
-    return evaluate(rasa_stack.rasa_url, load_heldout(HELDOUT))
+    return evaluate(rasa_stack.rasa_url, load_labelled(HELDOUT), replies=False)
 
 
 def test_heldout_set_is_big_enough(heldout_report: Report) -> None:
