@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import quiz
 from actions.faq import ActionAnswerFaq, selected
-from actions.parsing import age_band_from, topic_from
+from actions.parsing import age_band_from, option_from, topic_from
 from actions.ui import MENU_BUTTON, as_int, audience, entity, latest_text, menu, say
 from common import speaker
 from common.content import TOPIC_TITLES, Lesson, lesson_by_id, lesson_for, load_lessons
@@ -225,7 +225,7 @@ class ActionAnswer(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        option = (entity(tracker, "option") or "").lower()[:1]
+        option = option_from(entity(tracker, "option"), latest_text(tracker))
         pending = tracker.get_slot("pending")
         if pending == "lesson_check":
             return check_lesson(dispatcher, tracker, option)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -40,6 +41,22 @@ def age_of(message: str) -> Optional[int]:
     if grade and 1 <= _number(grade.group(1)) <= 12:
         return _number(grade.group(1)) + 5
     return None
+
+
+_OPTION_RE = re.compile(r"(?:^|\s)([abcd])(?=\s|$)")
+MAX_OPTION_WORDS = 6
+
+
+def option_from(value: Optional[str], message: str = "") -> str:
+    """The answer option (a-d) from the option entity, or the first lone letter of a short
+    answer ("đáp án b", "em chọn C ạ": "ạ" is not "a"); empty when there is none."""
+    if value and value.strip().lower()[:1] in "abcd":
+        return value.strip().lower()[:1]
+    words = re.findall(r"\w+", unicodedata.normalize("NFC", message.lower()))
+    if not words or len(words) > MAX_OPTION_WORDS:
+        return ""
+    found = _OPTION_RE.findall(" ".join(words))
+    return found[0] if found else ""
 
 
 def band_of(age: int) -> str:

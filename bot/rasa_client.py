@@ -71,11 +71,17 @@ class RasaClient:
             trust_env=False,
         )
 
-    async def send(self, sender: str, message: str) -> RasaAnswer:
-        """Send one message of a conversation and return Rasa's answer."""
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> RasaAnswer:
+        """Send one message of a conversation and return Rasa's answer; `metadata` (e.g. the
+        speaker guess, {"speaker": "parent"}) reaches the actions with the message."""
         url = pick_server(self.urls, sender).rstrip("/") + "/webhooks/rest/webhook"
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
         try:
-            response = await self._http.post(url, json={"sender": sender, "message": message})
+            response = await self._http.post(url, json=body)
             response.raise_for_status()
             return parse_answer(response.json())
         except (httpx.HTTPError, ValueError) as exc:

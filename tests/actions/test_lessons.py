@@ -38,6 +38,8 @@ def said() -> dict[str, Said]:
             '/answer{"option":"a"}', "answer", entities={"option": "a"}, slots=CHECKING)),
         "right_check_answer": ("action_answer", tracker(
             '/answer{"option":"b"}', "answer", entities={"option": "b"}, slots=CHECKING)),
+        "typed_check_answer": ("action_answer", tracker(
+            "em chọn b ạ", "answer", slots=CHECKING)),
         "parent_first_step": ("action_start_lesson", tracker(
             "dạy bé về quy tắc đồ lót", "start_lesson", entities={"topic": "body_safety"},
             slots={"age_band": "6-10"}, metadata=PARENT)),
@@ -86,6 +88,7 @@ def test_check_answers_a_kind_correction_or_a_short_right(said: dict[str, Said])
     assert "Đúng rồi" not in wrong
     assert right.startswith("✅ Đúng rồi.") and lesson.check.explanation in right
     assert said["right_check_answer"].slot("lessons_done") == ["body_safety_6_10"]
+    assert said["typed_check_answer"].first.startswith("✅ Đúng rồi.")  # "ạ" is not option a
 
 
 def test_a_parent_is_told_to_read_the_lesson_with_the_child(said: dict[str, Said]) -> None:
