@@ -68,12 +68,12 @@ run-scaled: setup train ## Run the scale-out layout on the local PostgreSQL and 
 test: setup train browser ## Run the whole test suite
 	@$(PY) -m bot.cli content-check
 	@$(PY) scripts/check_nlu_data.py --quiet
-	@$(PY) -m ruff check bot common tests bench scripts
+	@$(PY) -m ruff check bot common tests bench scripts rasa_addons
 	@$(PY) -m mypy
 	@$(PY) -m pytest -q -ra
 
 lint: $(VENV)/.installed ## ruff and mypy on the gateway code
-	@$(PY) -m ruff check bot common tests bench scripts
+	@$(PY) -m ruff check bot common tests bench scripts rasa_addons
 	@$(PY) -m mypy
 
 clean: ## Remove environments, trained models and local data

@@ -19,7 +19,8 @@ from bot.rasa_tracker import RasaTrackerStore
 from bot.retention import retention_loop
 from bot.safety.learned import LearnedClassifier, LearnedUnavailable
 from bot.settings import Settings, get_settings
-from bot.storage.db import Database
+from bot.storage.db import Database, protect_files
+from bot.storage.encryption import use_keys
 from bot.web.chat_api import bp as chat_bp
 from bot.web.errors import error
 from bot.web.pages import bp as pages_bp
@@ -31,6 +32,8 @@ log = logging.getLogger("kidsafe")
 def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic:
     """Build the gateway: web chat, JSON API, health, console and channel webhooks."""
     settings = settings or get_settings()
+    use_keys(settings.data_keys)  # message text is encrypted at rest with these
+    protect_files(settings.data_dir, (settings.database_url, settings.rasa_tracker_url))
     validate_all()  # bad content fails loudly at start-up, naming the file and entry
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes

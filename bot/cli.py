@@ -1,4 +1,5 @@
-"""Command line: `python -m bot.cli migrate | content-check | create-user | retention`."""
+"""Command line: `python -m bot.cli migrate | content-check | create-user | list-users |
+disable-user | enable-user | unlock-user | reset-password | retention | rotate-keys`."""
 
 from __future__ import annotations
 
@@ -26,11 +27,18 @@ def command(
 
 @command("migrate", "apply database migrations (Alembic) to DATABASE_URL")
 def migrate(_args: argparse.Namespace) -> int:
-    """Bring the database to the latest schema."""
+    """Bring the database to the latest schema; encrypt Rasa history stored in clear."""
+    import asyncio
+
+    from bot.keys_cli import after_upgrade, schema_revision
     from bot.storage.migrate import upgrade
 
-    upgrade(get_settings().database_url)
-    print("database schema is up to date")
+    settings = get_settings()
+    before = asyncio.run(schema_revision(settings.database_url))
+    upgrade(settings.database_url)
+    encrypted = asyncio.run(after_upgrade(settings.database_url, settings.rasa_tracker_url, before))
+    print("database schema is up to date"
+          + (f"; encrypted {encrypted} Rasa events stored in clear" if encrypted else ""))
     return 0
 
 
@@ -50,7 +58,11 @@ def content_check(_args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
+    from bot.storage.db import protect_files
+
     _load_extra_commands()
+    settings = get_settings()
+    protect_files(settings.data_dir, (settings.database_url, settings.rasa_tracker_url))
     parser = argparse.ArgumentParser(prog="kidsafe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, _func, arguments) in COMMANDS.items():
@@ -63,7 +75,7 @@ def _load_extra_commands() -> None:
     """Import the modules that register more commands (console accounts, retention)."""
     import importlib
 
-    for module in ("bot.console.accounts_cli", "bot.retention"):
+    for module in ("bot.console.accounts_cli", "bot.retention", "bot.keys_cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

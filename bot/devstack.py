@@ -12,6 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+from common.datakeys import data_dir_of
+
 RASA_ENV = ".venv-rasa"
 DEFAULT_MODEL = "var/models/current.tar.gz"
 
@@ -72,11 +74,16 @@ class RasaStack:
             {
                 "PYTHONPATH": str(self.root),
                 "ACTIONS_PORT": str(self.actions_port),
-                "RASA_TRACKER_DB": str(self.root / "var" / "rasa_tracker.db"),
+                # beside the gateway's data and keys (DATA_DIR, default var/)
+                "RASA_TRACKER_DB": str(data_dir_of(env) / "rasa_tracker.db"),
                 "SANIC_HOST": "127.0.0.1",  # rasa_sdk reads it: the action server binds loopback
                 "RASA_TELEMETRY_ENABLED": "false",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
                 "PYTHONUNBUFFERED": "1",
+                # never DEBUG: Rasa's debug lines quote the children's messages (the tracker
+                # store also installs rasa_addons.log_redaction on the server's log handlers)
+                "LOG_LEVEL": "INFO",
+                "LOG_LEVEL_LIBRARIES": "ERROR",
             }
         )
         env.update(self.extra_env)
@@ -87,7 +94,9 @@ class RasaStack:
         out: IO[bytes] | int = subprocess.DEVNULL
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(self.log_dir / f"{name}-{self.rasa_port}.log", "ab")  # noqa: SIM115
+            path = self.log_dir / f"{name}-{self.rasa_port}.log"
+            handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+            os.chmod(path, 0o600)  # logs are the project's files: owner only
             self._logs.append(handle)
             out = handle
         proc = subprocess.Popen(
@@ -98,6 +107,7 @@ class RasaStack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            umask=0o077,  # the tracker database and anything else Rasa writes: owner only
         )
         self._procs.append(proc)
 

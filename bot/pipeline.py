@@ -292,9 +292,8 @@ class Pipeline:
             try:
                 async with self.db.session() as session:
                     if inbound.platform_id is not None:
-                        session.add(
-                            InboundReceipt(channel=inbound.channel, platform_id=inbound.platform_id)
-                        )
+                        session.add(InboundReceipt(channel=inbound.channel,
+                                                   platform_id=self._receipt(inbound)))
                         await session.flush()
                     user, conversation = await self._user_and_conversation(
                         session, inbound, pseudonym
@@ -308,7 +307,7 @@ class Pipeline:
                         author="user",
                         text=inbound.text if inbound.kind == "text" else None,
                         kind=inbound.kind,
-                        platform_id=inbound.platform_id,
+                        platform_id=self._stored_reference(inbound),
                     )
                     session.add(message)
                     await session.flush()
@@ -323,12 +322,22 @@ class Pipeline:
                     raise
         return None  # pragma: no cover
 
+    def _receipt(self, inbound: Inbound) -> str:
+        """The keyed de-duplication reference of a platform message id (never the id itself)."""
+        return self.privacy.reference(inbound.channel, inbound.platform_id or "")
+
+    def _stored_reference(self, inbound: Inbound) -> str | None:
+        """What the message row keeps of its platform id (bounded, keyed; None without one)."""
+        if inbound.platform_id is None:
+            return None
+        return self.privacy.message_reference(inbound.channel, inbound.platform_id)
+
     async def _seen(self, inbound: Inbound) -> bool:
         async with self.db.session() as session:
             found = await session.scalar(
                 select(InboundReceipt.id).where(
                     InboundReceipt.channel == inbound.channel,
-                    InboundReceipt.platform_id == inbound.platform_id,
+                    InboundReceipt.platform_id == self._receipt(inbound),
                 )
             )
             return found is not None
@@ -342,7 +351,7 @@ class Pipeline:
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 .join(User, User.id == Conversation.user_id)
                 .where(User.channel == inbound.channel, User.pseudonym == pseudonym,
-                       Message.platform_id == inbound.platform_id)
+                       Message.platform_id == self._stored_reference(inbound))
                 .order_by(Message.id.desc())
                 .limit(1)
             )
@@ -526,7 +535,7 @@ class Pipeline:
             buttons = (Button("Xóa tin nhắn của em", CONFIRM), Button("Không xóa", CANCEL))
             replies = [Reply(text("erase_confirm"), buttons)]
         else:
-            await erase_user_data(session, conversation)
+            await erase_user_data(session, conversation, keep_message_id=stored.message_id)
             user = await session.get(User, conversation.user_id)
             if user is not None:
                 await self.tracker.erase(user.pseudonym)

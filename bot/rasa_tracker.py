@@ -1,4 +1,9 @@
-"""Erase and expire conversation history kept by Rasa's SQL tracker store (table `events`)."""
+"""The gateway's access to Rasa's tracker store (table `events`): erase, expire, re-encrypt.
+
+Rasa writes the table through `rasa_addons.tracker_store.EncryptedSQLTrackerStore`, which
+encrypts each event's `data` with the same data keys; the gateway only deletes rows (erasure,
+retention) and re-encrypts them (`bot.cli rotate-keys`, `bot.cli migrate` for old rows).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,29 @@ import time
 
 from sqlalchemy import text
 
-from bot.storage.db import Database
+from bot.storage.db import Database, checkpoint
+from bot.storage.encryption import cipher
+from bot.storage.rotation import has_table, rewrite
+from common.datakeys import is_token
+
+TABLE = "events"
 
 
 class RasaTrackerStore:
-    """Direct access to Rasa's tracker database, only to delete history."""
+    """Direct access to Rasa's tracker database, to delete and re-encrypt history."""
 
     def __init__(self, database_url: str | None) -> None:
         self.db = Database(database_url) if database_url else None
 
     async def _delete(self, where: str, **params: object) -> int:
-        if self.db is None:
+        if self.db is None or not await has_table(self.db.engine, TABLE):
             return 0
         async with self.db.engine.begin() as conn:
-            exists = await conn.run_sync(
-                lambda sync: sync.dialect.has_table(sync, "events")
-            )
-            if not exists:
-                return 0
-            result = await conn.execute(text(f"DELETE FROM events WHERE {where}"), params)
-            return int(result.rowcount or 0)
+            result = await conn.execute(text(f"DELETE FROM {TABLE} WHERE {where}"), params)
+            deleted = int(result.rowcount or 0)
+        if deleted:
+            await checkpoint(self.db.engine)  # no copy left in the WAL
+        return deleted
 
     async def erase(self, sender_id: str) -> int:
         """Delete every event of one conversation (the user asked to erase their data)."""
@@ -41,6 +49,23 @@ class RasaTrackerStore:
         return await self._delete(
             f"timestamp < :cutoff AND sender_id NOT IN ({placeholders})", cutoff=cutoff, **params
         )
+
+    async def encrypt_legacy(self) -> int:
+        """Encrypt events stored in clear before the encrypted tracker store (0005)."""
+        if self.db is None or not await has_table(self.db.engine, TABLE):
+            return 0
+        keys = cipher()
+        return await rewrite(self.db.engine, TABLE, "data",
+                             lambda value: None if is_token(value) else keys.encrypt(value))
+
+    async def rotate(self) -> int:
+        """Re-encrypt every event with the primary data key (clear legacy rows included)."""
+        if self.db is None or not await has_table(self.db.engine, TABLE):
+            return 0
+        keys = cipher()
+        return await rewrite(self.db.engine, TABLE, "data",
+                             lambda value: keys.rotate(value) if is_token(value)
+                             else keys.encrypt(value))
 
     async def close(self) -> None:
         """Close the connections."""

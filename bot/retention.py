@@ -16,7 +16,7 @@ from bot.cli import command
 from bot.rasa_tracker import RasaTrackerStore
 from bot.settings import get_settings
 from bot.storage.audit import audit
-from bot.storage.db import Database
+from bot.storage.db import Database, checkpoint_after_commit
 from bot.storage.models import (
     Case,
     Conversation,
@@ -37,6 +37,7 @@ class RetentionReport:
     messages_purged: int
     outbox_purged: int
     receipts_deleted: int
+    platform_ids_cleared: int = 0
     tracker_events_deleted: int = 0
 
 
@@ -48,7 +49,8 @@ def _no_open_case() -> ColumnElement[bool]:
 
 
 async def purge(session: AsyncSession, days: int, now: datetime | None = None) -> RetentionReport:
-    """Blank old message text outside cases; keep rows so counts remain; prune receipts."""
+    """Blank old message text outside cases; keep rows so counts remain; forget platform ids
+    (receipts, and the references kept on messages, cases' included)."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     messages = await session.execute(
         update(Message)
@@ -65,12 +67,20 @@ async def purge(session: AsyncSession, days: int, now: datetime | None = None) -
     receipts = await session.execute(
         delete(InboundReceipt).where(InboundReceipt.received_at < cutoff)
     )
+    references = await session.execute(
+        update(Message)
+        .where(Message.created_at < cutoff, Message.platform_id.is_not(None))
+        .values(platform_id=None)
+        .execution_options(synchronize_session=False)
+    )
     report = RetentionReport(
         messages.rowcount or 0,  # type: ignore[attr-defined]
         outbox.rowcount or 0,  # type: ignore[attr-defined]
         receipts.rowcount or 0,  # type: ignore[attr-defined]
+        references.rowcount or 0,  # type: ignore[attr-defined]
     )
     audit(session, "retention_run", days=days, **report.__dict__)
+    checkpoint_after_commit(session)
     return report
 
 
@@ -133,6 +143,7 @@ def retention_command(args: argparse.Namespace) -> int:
     print(
         f"purged {report.messages_purged} messages, {report.outbox_purged} outbox items, "
         f"{report.tracker_events_deleted} Rasa events; deleted {report.receipts_deleted} receipts"
+        f" and {report.platform_ids_cleared} platform ids"
     )
     return 0
 

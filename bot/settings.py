@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from common.datakeys import DataKeyError, file_keys, keys_from_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +51,14 @@ def _local_secret(data_dir: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _data_keys(data_dir: Path) -> tuple[str, ...]:
+    """Keys for message text at rest: DATA_KEYS / DATA_KEY, else DATA_DIR/data.keys."""
+    try:
+        return keys_from_environment() or file_keys(data_dir)
+    except DataKeyError as exc:
+        raise SystemExit(f"setting DATA_KEYS: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the gateway; documented in the README."""
@@ -84,6 +94,9 @@ class Settings:
     outbox_poll_seconds: float
     workers: int
     safety_model_dir: Path = ROOT / "var" / "models" / "safety"
+    data_keys: tuple[str, ...] = field(default=(), repr=False)
+    login_workers: int = 1
+    login_queue: int = 4
 
     @property
     def rasa_url(self) -> str:
@@ -104,7 +117,7 @@ def load_settings() -> Settings:
         rasa_timeout=_float("RASA_TIMEOUT", 8.0),
         redis_url=_str("REDIS_URL"),
         rasa_tracker_url=_str(
-            "RASA_TRACKER_DB_URL", f"sqlite+aiosqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
+            "RASA_TRACKER_DB_URL", f"sqlite+aiosqlite:///{data_dir / 'rasa_tracker.db'}"
         ),
         pseudonym_secret=_str("PSEUDONYM_SECRET") or _local_secret(data_dir),
         escalation_timeout=_float("ESCALATION_TIMEOUT", 300.0),
@@ -133,6 +146,9 @@ def load_settings() -> Settings:
         safety_model_dir=Path(
             _str("SAFETY_MODEL_DIR", str(ROOT / "var" / "models" / "safety"))
         ).resolve(),
+        data_keys=_data_keys(data_dir),
+        login_workers=max(1, _int("LOGIN_WORKERS", 1)),
+        login_queue=max(0, _int("LOGIN_QUEUE", 4)),
     )
 
 

@@ -51,14 +51,7 @@ async def login(request: Request) -> HTTPResponse:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
         return error(400, "invalid_login", "Hãy nhập tên đăng nhập và mật khẩu.")
-    async with database(request).session() as session:
-        result = await auth.login(session, username, password)
-    if result is None:
-        return error(401, "login_failed", auth.LOGIN_FAILED)
-    identity, token = result
-    response = json({"user": identity.as_dict()})
-    auth.set_session_cookie(response, token, request, request.app.ctx.settings.cookie_secure)
-    return response
+    return await auth.login_response(request, username, password)  # throttled, bounded pool
 
 
 @bp.post("/logout")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -42,6 +43,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted or overwritten content is zeroed
     cursor.close()
 
 
@@ -55,6 +57,70 @@ def create_engine(database_url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of an SQLite database URL (None for none, PostgreSQL or in-memory SQLite)."""
+    if not database_url:
+        return None
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def protect_files(data_dir: Path, database_urls: Iterable[str] = ()) -> None:
+    """DATA_DIR 0700 and its files 0600 (databases, keys, logs); files made later are too."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    logs = data_dir / "logs"
+    paths = [p for p in data_dir.iterdir() if p.is_file()]
+    if logs.is_dir():
+        logs.chmod(0o700)
+        paths += [p for p in logs.iterdir() if p.is_file()]
+    for url in database_urls:
+        database = sqlite_path(url)
+        if database is not None:
+            paths += [database.with_name(database.name + suffix) for suffix in SQLITE_SUFFIXES]
+    for path in paths:
+        if path.exists():
+            path.chmod(0o600)
+
+
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+async def checkpoint(engine: AsyncEngine, attempts: int = 20) -> bool:
+    """SQLite: copy the WAL into the database file and truncate it, so erased text leaves no
+    copy in the WAL (with secure_delete the database pages are zeroed); True when done."""
+    if engine.dialect.name != "sqlite":
+        return True
+    for _ in range(attempts):
+        async with engine.connect() as connection:
+            row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+        if row is not None and row[0] == 0:
+            return True
+        await asyncio.sleep(0.05)
+    log.warning("WAL checkpoint after erasure did not complete (readers busy)")
+    return False
+
+
+_checkpoints: set[asyncio.Task[bool]] = set()
+
+
+def checkpoint_after_commit(session: AsyncSession) -> None:
+    """Checkpoint the WAL once this session's transaction has committed (after an erasure)."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return
+
+    def committed(_session: Any) -> None:
+        task = asyncio.get_running_loop().create_task(checkpoint(engine))
+        _checkpoints.add(task)
+        task.add_done_callback(_checkpoints.discard)
+
+    event.listen(session.sync_session, "after_commit", committed, once=True)
 
 
 class Database:

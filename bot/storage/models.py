@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.storage.encryption import EncryptedJSON, EncryptedText
+
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -97,9 +99,10 @@ class Message(Base):
     direction: Mapped[str] = mapped_column(String(3))  # in | out
     author: Mapped[str] = mapped_column(String(12))  # user | bot | counsellor | system
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)
-    text: Mapped[str | None] = mapped_column(Text, default=None)
+    text: Mapped[str | None] = mapped_column(EncryptedText, default=None)  # encrypted at rest
     buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     kind: Mapped[str] = mapped_column(String(12), default="text")  # text | sticker | image | ...
+    # keyed reference of the platform message id (bot.privacy), or ids of the replies sent
     platform_id: Mapped[str | None] = mapped_column(String(80), default=None)
     # the triage of an inbound message: decision, risk, category, score, reasons (no text)
     triage: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -114,7 +117,7 @@ class InboundReceipt(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(20))
-    platform_id: Mapped[str] = mapped_column(String(80))
+    platform_id: Mapped[str] = mapped_column(String(80))  # keyed hash, never the platform's id
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -129,9 +132,8 @@ class Counsellor(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12), default="counsellor")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Case(Base):
@@ -183,7 +185,7 @@ class Review(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)
-    resolution: Mapped[str | None] = mapped_column(Text, default=None)  # why it was dismissed
+    resolution: Mapped[str | None] = mapped_column(EncryptedText, default=None)  # why dismissed
     case_id: Mapped[str | None] = mapped_column(String(16), default=None)  # when taken
 
 
@@ -195,7 +197,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -209,7 +211,7 @@ class Referral(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
     service: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -225,6 +227,22 @@ class ConsoleSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class LoginThrottle(Base):
+    """Failed console logins counted per address, account or both (bot.console.throttle)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_throttle_scope_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(8))  # address | account | pair | unknown
+    key: Mapped[str] = mapped_column(String(80))  # keyed address hash, account id, or both
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # since the last quiet period
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)  # one audit row a window
+    window_failures: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class AuditEntry(Base):
@@ -250,7 +268,7 @@ class OutboxItem(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # the reply
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
