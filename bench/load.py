@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.conversations import Script, scripts  # noqa: E402
+from tests.support.chat import ChatSessions  # noqa: E402
+
+SESSIONS = ChatSessions()  # each simulated user keeps its chat's session, as the page does
 
 
 @dataclass
@@ -71,8 +74,7 @@ Send = Callable[[httpx.AsyncClient, str, str, str], Awaitable[list[dict[str, obj
 
 async def send_gateway(client: httpx.AsyncClient, user: str, text: str, msg_id: str) -> list:
     """One message through the gateway; returns its replies."""
-    response = await client.post("/api/chat", json={"user_id": user, "text": text,
-                                                    "message_id": msg_id})
+    response = await SESSIONS.post(client, user, text, message_id=msg_id)
     response.raise_for_status()
     return list(response.json()["replies"])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from bot import web
 from bot.background import watch_escalations
 from bot.health import bp as health_bp
 from bot.changefeed import ChangeFeed
@@ -21,9 +22,7 @@ from bot.safety.learned import LearnedClassifier, LearnedUnavailable
 from bot.settings import Settings, get_settings
 from bot.storage.db import Database, protect_files
 from bot.storage.encryption import use_keys
-from bot.web.chat_api import bp as chat_bp
 from bot.web.errors import error
-from bot.web.pages import bp as pages_bp
 from common.content import validate_all
 
 log = logging.getLogger("kidsafe")
@@ -40,8 +39,8 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.KEEP_ALIVE_TIMEOUT = 30
     app.ctx.settings = settings
-    for blueprint in (health_bp, chat_bp, pages_bp):
-        app.blueprint(blueprint)
+    app.blueprint(health_bp)
+    web.register(app)  # the chat's page and API, and the security headers of every answer
     _register_optional_blueprints(app)
 
     @app.before_server_start

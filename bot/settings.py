@@ -41,6 +41,14 @@ def _list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(part.strip() for part in _str(name, default).split(",") if part.strip())
 
 
+def _https_url(name: str, default: str) -> str:
+    """An absolute http(s) URL setting."""
+    value = _str(name, default)
+    if not value.startswith(("https://", "http://")):
+        raise SystemExit(f"setting {name} must be an http(s) URL, got {value!r}")
+    return value
+
+
 def _local_secret(data_dir: Path) -> str:
     """Return the pseudonymisation key kept in the data folder, creating it on first use."""
     path = data_dir / "pseudonym.key"
@@ -93,6 +101,8 @@ class Settings:
     zalo_bot_api_base_url: str
     outbox_poll_seconds: float
     workers: int
+    trusted_proxies: tuple[str, ...]  # peers whose X-Forwarded-* headers are believed
+    quick_exit_url: str  # where the web chat's "Thoát nhanh" goes
     safety_model_dir: Path = ROOT / "var" / "models" / "safety"
     data_keys: tuple[str, ...] = field(default=(), repr=False)
     login_workers: int = 1
@@ -143,6 +153,8 @@ def load_settings() -> Settings:
         ),
         outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", 0.5),
         workers=_int("WORKERS", 1),
+        trusted_proxies=_list("TRUSTED_PROXIES"),
+        quick_exit_url=_https_url("QUICK_EXIT_URL", "https://www.google.com/search?q=thoi+tiet"),
         safety_model_dir=Path(
             _str("SAFETY_MODEL_DIR", str(ROOT / "var" / "models" / "safety"))
         ).resolve(),

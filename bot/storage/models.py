@@ -62,6 +62,8 @@ class User(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
+    # web chats: SHA-256 of the chat's session secret (the secret is never stored)
+    session_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     conversation: Mapped[Conversation] = relationship(back_populates="user", uselist=False)
 

@@ -81,8 +81,9 @@ def older_lower_risk_case(gateway: GatewayProcess) -> str:
 
 def child_case_id(gateway: GatewayProcess, child: Page) -> str:
     """The case of the child's web chat (its id is in the handoff state)."""
-    user_id = child.evaluate("localStorage.getItem('kidsafe-user-id')")
-    state = httpx.get(f"{gateway.url}/api/chat/{user_id}/messages", timeout=10.0).json()
+    chat = child.evaluate("JSON.parse(sessionStorage.getItem('kidsafe-chat'))")  # this tab's
+    state = httpx.get(f"{gateway.url}/api/chat/messages", timeout=10.0, headers={
+        "X-Chat-User": chat["userId"], "X-Chat-Session": chat["session"]}).json()
     assert state["handoff"]["active"], state
     return str(state["handoff"]["case_id"])
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.storage.models import AuditEntry, Case, Conversation, Review
 from tests.console.conftest import Console, make_account
 from tests.fakes.rasa import FakeRasa
+from tests.support.chat import ChatSessions
 
 DOUBTFUL = "hôm nay em được điểm mười môn toán"
 
@@ -26,11 +27,12 @@ def rasa() -> Iterator[FakeRasa]:
     fake.stop()
 
 
+SESSIONS = ChatSessions()
+
+
 async def chat(url: str, user: str, text: str) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=url) as client:
-        response = await client.post("/api/chat", json={"user_id": user, "text": text})
-    assert response.status_code == 200
-    return response.json()
+        return await SESSIONS.answer(client, user, text)
 
 
 async def test_review_is_listed_read_and_taken_over(serve, rasa: FakeRasa) -> None:
@@ -44,7 +46,8 @@ async def test_review_is_listed_read_and_taken_over(serve, rasa: FakeRasa) -> No
         await client.login("lan")
         listed = (await client.get("/reviews")).json()["reviews"]
         assert len(listed) == 1 and listed[0]["preview"] == DOUBTFUL
-        assert any(r.startswith("rasa:") for r in listed[0]["reasons"])
+        assert any(r.startswith("rasa:") for r in listed[0]["reason_codes"])
+        assert any(r.startswith("Rasa:") for r in listed[0]["reasons"])  # in Vietnamese
         detail = (await client.get(f"/reviews/{listed[0]['id']}")).json()
         assert [m["text"] for m in detail["messages"]][0] == DOUBTFUL
         taken = await client.post(f"/reviews/{listed[0]['id']}/take")
@@ -63,7 +66,7 @@ async def test_review_is_listed_read_and_taken_over(serve, rasa: FakeRasa) -> No
             "case_accepted"} <= set(actions)
     # the child is told a counsellor joined
     async with httpx.AsyncClient(base_url=running.url) as http:
-        messages = (await http.get("/api/chat/r-1/messages")).json()["messages"]
+        messages = (await SESSIONS.messages(http, "r-1")).json()["messages"]
     assert any(m["author"] == "system" and "tư vấn viên" in m["text"] for m in messages)
 
 

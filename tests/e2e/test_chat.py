@@ -8,14 +8,15 @@ from typing import Any
 import httpx
 
 from common.content import faq_by_key, lesson_for
+from tests.support.chat import ChatSessions
 from tests.support.gateway import GatewayProcess
+
+SESSIONS = ChatSessions()
 
 
 def chat(gateway: GatewayProcess, user: str, text: str) -> dict[str, Any]:
-    response = httpx.post(gateway.url + "/api/chat", json={"user_id": user, "text": text},
-                          timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
+    with httpx.Client(base_url=gateway.url, timeout=30) as client:
+        return SESSIONS.answer_sync(client, user, text)
 
 
 def all_text(body: dict[str, Any]) -> str:

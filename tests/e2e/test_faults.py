@@ -12,14 +12,15 @@ from pathlib import Path
 import httpx
 
 from bot.devstack import RasaStack
+from tests.support.chat import ChatSessions
 from tests.support.gateway import ROOT, GatewayProcess, free_port
+
+SESSIONS = ChatSessions()
 
 
 def chat(gateway: GatewayProcess, user: str, text: str) -> dict:
-    response = httpx.post(gateway.url + "/api/chat", json={"user_id": user, "text": text},
-                          timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
+    with httpx.Client(base_url=gateway.url, timeout=30) as client:
+        return SESSIONS.answer_sync(client, user, text)
 
 
 def test_rasa_killed_then_back(tmp_path: Path) -> None:
@@ -86,7 +87,8 @@ def test_gateway_killed_mid_handoff_keeps_case_transcript_and_state(
         for expected in ("bo em danh em chay mau", "Cô đây, em ổn chứ?", "em dang o nha ba noi",
                          "co con o do khong"):
             assert expected in texts
-        child_view = httpx.get(f"{gateway.url}/api/chat/{user}/messages").json()
+        with httpx.Client(base_url=gateway.url) as child:
+            child_view = SESSIONS.messages_sync(child, user).json()
         assert "Cô đây, em ổn chứ?" in [m["text"] for m in child_view["messages"]]
     finally:
         gateway.stop()

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bench.stack import Stack
+from tests.support.chat import ChatSessions
 
 pytestmark = pytest.mark.postgres
 
@@ -19,16 +20,15 @@ def test_conversations_run_on_the_scaled_layout(tmp_path: Path) -> None:
     with Stack(tmp_path, "scaled") as stack:
         assert len(stack.rasa_urls) == 2
         users = [f"scaled-{uuid.uuid4().hex[:6]}" for _ in range(6)]
+        chats = ChatSessions()
         with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
             for user in users:
-                menu = client.post("/api/chat", json={"user_id": user, "text": "xin chao"}).json()
+                menu = chats.answer_sync(client, user, "xin chao")
                 buttons = [b for r in menu["replies"] for b in r["buttons"]]
                 assert buttons, "the menu comes from Rasa through the PostgreSQL tracker"
-                lesson = client.post("/api/chat", json={
-                    "user_id": user, "text": "cho em hoc bai ve an toan co the"}).json()
+                lesson = chats.answer_sync(client, user, "cho em hoc bai ve an toan co the")
                 assert lesson["replies"] and lesson["replies"][0]["buttons"]
-            risky = client.post("/api/chat", json={"user_id": users[0],
-                                                   "text": "bo em danh em"}).json()
+            risky = chats.answer_sync(client, users[0], "bo em danh em")
             assert risky["handoff"]["active"]
         assert stack.pg_database is not None
         senders = subprocess.run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,18 @@ from sanic import Sanic
 from bot.app import create_app
 from bot.settings import Settings, load_settings
 from bot.storage.migrate import upgrade
+from tests.fakes.rasa import FakeRasa
 
 _names = itertools.count()
 UNREACHABLE_RASA = "http://127.0.0.1:9"  # nothing listens on the discard port: Rasa is down
+
+
+@pytest.fixture
+def rasa() -> Iterator[FakeRasa]:
+    """A fake Rasa whose answers each test scripts."""
+    fake = FakeRasa().start()
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

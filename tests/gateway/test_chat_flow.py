@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from bot.handoff import cases
 from bot.storage.models import Alert, AuditEntry, Case, Counsellor, Message
+from tests.support.chat import ChatSessions
+
+SESSIONS = ChatSessions()
 
 
 async def chat(client: httpx.AsyncClient, user: str, text: str, **extra: Any) -> dict[str, Any]:
-    response = await client.post("/api/chat", json={"user_id": user, "text": text, **extra})
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await SESSIONS.answer(client, user, text, **extra)
 
 
 async def make_counsellor(app: Any, role: str = "counsellor") -> Counsellor:
@@ -63,11 +64,11 @@ async def test_disclosure_escalates_without_rasa_and_whole_handoff_works(serve) 
 
         body = await chat(client, "kid-2", "chao co")
         assert body["replies"] == [] and body["handoff"]["active"] is True
-        listed = (await client.get("/api/chat/kid-2/messages")).json()
+        listed = (await SESSIONS.messages(client, "kid-2")).json()
         authors = [m["author"] for m in listed["messages"]]
         assert "counsellor" in authors
         last_id = listed["messages"][-1]["id"]
-        assert (await client.get(f"/api/chat/kid-2/messages?after={last_id}")).json()[
+        assert (await SESSIONS.messages(client, "kid-2", after=last_id)).json()[
             "messages"] == []
 
         async with app.ctx.db.session() as session:
@@ -114,7 +115,7 @@ async def test_nobody_accepting_in_time_reminds_child_and_alerts_supervisors(ser
         assert body["handoff"]["risk"] in ("high", "imminent")
         for _ in range(40):
             texts = [m["text"] for m in
-                     (await client.get("/api/chat/kid-5/messages")).json()["messages"]]
+                     (await SESSIONS.messages(client, "kid-5")).json()["messages"]]
             if len(texts) >= 2:
                 break
             await asyncio.sleep(0.25)

@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 
 from bot.localservices import create_database, drop_database, ensure_postgres
 from bot.storage.models import Case, Message
+from tests.support.chat import ChatSessions
+
+SESSIONS = ChatSessions()
 
 pytestmark = pytest.mark.postgres
 
@@ -31,10 +34,8 @@ def pg_url() -> Iterator[str]:
 async def test_escalation_flow_on_postgres(serve, pg_url: str) -> None:
     running = await serve(database_url=pg_url)
     async with httpx.AsyncClient(base_url=running.url) as client:
-        first = (await client.post("/api/chat", json={"user_id": "pg-kid",
-                                                      "text": "bo em danh em"})).json()
-        again = (await client.post("/api/chat", json={"user_id": "pg-kid",
-                                                       "text": "em so lam"})).json()
+        first = (await SESSIONS.post(client, "pg-kid", "bo em danh em")).json()
+        again = (await SESSIONS.post(client, "pg-kid", "em so lam")).json()
     assert first["handoff"]["active"] and again["handoff"]["case_id"] == first["handoff"]["case_id"]
     async with running.app.ctx.db.session() as session:
         case = await session.get(Case, first["handoff"]["case_id"])
@@ -52,14 +53,14 @@ def _restart_postgres() -> None:
 async def test_database_restart_loses_no_message(serve, pg_url: str) -> None:
     running = await serve(database_url=pg_url)
     async with httpx.AsyncClient(base_url=running.url, timeout=60) as client:
-        await client.post("/api/chat", json={"user_id": "pg-r", "text": "xin chao"})
+        await SESSIONS.post(client, "pg-r", "xin chao")
         restart = asyncio.create_task(asyncio.to_thread(_restart_postgres))
         await asyncio.sleep(0.05)
         during = [client.post("/api/chat", json={"user_id": f"pg-r{i}", "text": f"tin {i}"})
                   for i in range(5)]
         responses = await asyncio.gather(*during)
         await restart
-        after = await client.post("/api/chat", json={"user_id": "pg-r", "text": "con do khong"})
+        after = await SESSIONS.post(client, "pg-r", "con do khong")
     assert [r.status_code for r in responses] == [200] * 5
     assert after.status_code == 200
     async with running.app.ctx.db.session() as session:

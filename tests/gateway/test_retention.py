@@ -9,14 +9,17 @@ from sqlalchemy import func, select, update
 
 from bot.retention import purge
 from bot.storage.models import AuditEntry, Case, Message, utcnow
+from tests.support.chat import ChatSessions
+
+SESSIONS = ChatSessions()
 
 
 async def test_retention_blanks_old_text_outside_cases_and_keeps_case_text(serve) -> None:
     running = await serve()
     db = running.app.ctx.db
     async with httpx.AsyncClient(base_url=running.url) as client:
-        await client.post("/api/chat", json={"user_id": "plain", "text": "xin chao"})
-        await client.post("/api/chat", json={"user_id": "risky", "text": "bo em danh em dau lam"})
+        await SESSIONS.post(client, "plain", "xin chao")
+        await SESSIONS.post(client, "risky", "bo em danh em dau lam")
     async with db.session() as session:
         await session.execute(update(Message).values(created_at=utcnow() - timedelta(days=40)))
     async with db.session() as session:
@@ -37,7 +40,7 @@ async def test_archived_case_text_is_purged_after_retention(serve) -> None:
     running = await serve()
     db = running.app.ctx.db
     async with httpx.AsyncClient(base_url=running.url) as client:
-        await client.post("/api/chat", json={"user_id": "risky", "text": "bo em danh em dau lam"})
+        await SESSIONS.post(client, "risky", "bo em danh em dau lam")
     async with db.session() as session:
         await session.execute(update(Message).values(created_at=utcnow() - timedelta(days=40)))
         await session.execute(update(Case).values(status="closed", archived_at=utcnow()))
@@ -50,13 +53,11 @@ async def test_archived_case_text_is_purged_after_retention(serve) -> None:
 async def test_user_can_erase_their_messages_after_confirming(serve) -> None:
     running = await serve()
     async with httpx.AsyncClient(base_url=running.url) as client:
-        await client.post("/api/chat", json={"user_id": "e1", "text": "em thich hoc ve"})
-        asked = (await client.post("/api/chat", json={"user_id": "e1",
-                                                       "text": "xoá hết dữ liệu của em đi"})).json()
+        await SESSIONS.post(client, "e1", "em thich hoc ve")
+        asked = (await SESSIONS.post(client, "e1", "xoá hết dữ liệu của em đi")).json()
         payloads = [b["payload"] for b in asked["replies"][0]["buttons"]]
         assert "/erase_confirm" in payloads
-        done = (await client.post("/api/chat", json={"user_id": "e1",
-                                                      "text": "/erase_confirm"})).json()
+        done = (await SESSIONS.post(client, "e1", "/erase_confirm")).json()
     assert "111" in done["replies"][0]["text"]
     async with running.app.ctx.db.session() as session:
         texts = (await session.scalars(select(Message.text).order_by(Message.id))).all()
@@ -67,8 +68,9 @@ async def test_user_can_erase_their_messages_after_confirming(serve) -> None:
 async def test_erase_confirm_typed_without_being_offered_is_not_obeyed(serve) -> None:
     running = await serve()
     async with httpx.AsyncClient(base_url=running.url) as client:
-        await client.post("/api/chat", json={"user_id": "e2", "text": "em thich hoc ve"})
-        await client.post("/api/chat", json={"user_id": "e2", "text": "/erase_confirm"})
+        await SESSIONS.post(client, "e2", "em thich hoc ve")
+        typed = await SESSIONS.post(client, "e2", "/erase_confirm")
+    assert typed.status_code == 200  # answered (as an ordinary message), not refused
     async with running.app.ctx.db.session() as session:
         texts = (await session.scalars(select(Message.text))).all()
     assert "em thich hoc ve" in texts

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from bot.storage.models import Case, Message, Review
 from tests.fakes.rasa import FakeRasa
+from tests.support.chat import ChatSessions
 
-
-@pytest.fixture
-def rasa() -> Iterator[FakeRasa]:
-    """A fake Rasa whose answers each test scripts."""
-    fake = FakeRasa().start()
-    yield fake
-    fake.stop()
+SESSIONS = ChatSessions()
 
 
 async def chat(client: httpx.AsyncClient, user: str, text: str) -> dict[str, Any]:
-    response = await client.post("/api/chat", json={"user_id": user, "text": text})
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await SESSIONS.answer(client, user, text)
 
 
 async def test_rasa_alone_never_escalates_an_ordinary_message(serve, rasa: FakeRasa) -> None:

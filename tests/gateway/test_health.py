@@ -1,0 +1,24 @@
+"""/healthz says honestly what is not ready: Rasa down, the learned safety model missing."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_healthz_is_503_when_rasa_is_down(serve) -> None:
+    running = await serve()
+    async with httpx.AsyncClient(base_url=running.url) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable", "database": True, "rasa": False, "safety_model": True
+    }
+
+
+async def test_healthz_is_503_without_the_learned_safety_model(serve, tmp_path) -> None:
+    running = await serve(safety_model_dir=tmp_path / "no-model")
+    async with httpx.AsyncClient(base_url=running.url) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["safety_model"] is False and "make train" in body["safety_model_problem"]
