@@ -10,9 +10,9 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
 from bot import web
-from bot.background import watch_escalations
-from bot.health import bp as health_bp
+from bot.background import watch_bursts, watch_escalations
 from bot.changefeed import ChangeFeed
+from bot.health import bp as health_bp
 from bot.pipeline import Pipeline
 from bot.privacy import Privacy
 from bot.rasa_client import RasaClient
@@ -45,9 +45,9 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
 
     @app.before_server_start
     async def open_services(app: Sanic) -> None:
+        app.ctx.db = Database(settings.database_url)
         app.ctx.changes = ChangeFeed(app.ctx.db)  # one change feed per process (bot.changefeed)
         await app.ctx.changes.start()
-        app.ctx.db = Database(settings.database_url)
         app.ctx.rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout)
         app.ctx.privacy = Privacy(settings.pseudonym_secret)
         app.ctx.tracker = RasaTrackerStore(settings.rasa_tracker_url)
@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
         app.ctx.tasks = [
             asyncio.create_task(watch_escalations(app.ctx.db, settings.escalation_timeout)),
             asyncio.create_task(
+                watch_bursts(app.ctx.db, settings.burst_cases, settings.burst_window)
+            ),
+            asyncio.create_task(
                 retention_loop(app.ctx.db, app.ctx.tracker, settings.retention_days)
             ),
         ]
@@ -71,8 +74,8 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
     async def close_services(app: Sanic) -> None:
         for task in app.ctx.tasks:
             task.cancel()
-        await app.ctx.changes.stop()
         await asyncio.gather(*app.ctx.tasks, return_exceptions=True)
+        await app.ctx.changes.stop()
         if app.ctx.learned is not None:
             app.ctx.learned.close()
         await app.ctx.rasa.close()

@@ -265,6 +265,10 @@ class ChangeFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._stop_listening()
+        self.close_subscriptions()
+
+    def close_subscriptions(self) -> None:
+        """End every subscription (live views finish their answer; e.g. at shutdown)."""
         for subscription in list(self._subscribers):
             subscription.close()
 

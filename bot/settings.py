@@ -104,6 +104,8 @@ class Settings:
     trusted_proxies: tuple[str, ...]  # peers whose X-Forwarded-* headers are believed
     quick_exit_url: str  # where the web chat's "Thoát nhanh" goes
     safety_model_dir: Path = ROOT / "var" / "models" / "safety"
+    burst_cases: int = 10  # new users' cases on one channel within burst_window: flagged
+    burst_window: float = 60.0
     data_keys: tuple[str, ...] = field(default=(), repr=False)
     login_workers: int = 1
     login_queue: int = 4
@@ -153,6 +155,8 @@ def load_settings() -> Settings:
         ),
         outbox_poll_seconds=_float("OUTBOX_POLL_SECONDS", 0.5),
         workers=_int("WORKERS", 1),
+        burst_cases=_int("BURST_CASES", 10),
+        burst_window=_float("BURST_WINDOW_SECONDS", 60.0),
         trusted_proxies=_list("TRUSTED_PROXIES"),
         quick_exit_url=_https_url("QUICK_EXIT_URL", "https://www.google.com/search?q=thoi+tiet"),
         safety_model_dir=Path(

@@ -1,150 +1,37 @@
-"""What a console user may see: the queue, their cases, a case with its transcript, alerts."""
+"""What the case page shows: the case's state and permissions, its record, transcript, history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.console import access, queue, transcripts
 from bot.console.auth import Identity
 from bot.console.zalo_window import ZALO_OA_CHANNELS, ReplyWindow, reply_window
+from bot.handoff.cases import chat_with_bot
+from bot.speaker import as_audience
 from bot.storage.models import (
     Alert,
+    AuditEntry,
     Case,
+    CaseStepEntry,
     Conversation,
-    Counsellor,
+    FollowUp,
     Message,
     Note,
     Referral,
+    RiskAssessment,
     User,
     as_utc,
     utcnow,
 )
 
-TRANSCRIPT_LIMIT = 1000
-
 
 def _iso(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment is not None else None
-
-
-def can_view(case: Case, who: Identity) -> bool:
-    """Supervisors see every case; a counsellor the open queue and their own cases."""
-    if who.is_supervisor:
-        return True
-    if case.archived_at is not None:
-        return False
-    return case.counsellor_id == who.counsellor_id or (
-        case.status == "open" and case.counsellor_id is None
-    )
-
-
-def can_act(case: Case, who: Identity) -> bool:
-    """Chat, notes, category, referral, hand-back, close: the case's counsellor or a supervisor."""
-    return who.is_supervisor or case.counsellor_id == who.counsellor_id
-
-
-def can_accept(case: Case, who: Identity, handed_back: bool = False) -> bool:
-    """An unassigned case; one's own case back from the bot; any case for supervisors."""
-    if case.status == "closed":
-        return False
-    if case.counsellor_id == who.counsellor_id:
-        return handed_back
-    return case.counsellor_id is None or who.is_supervisor
-
-
-async def with_bot(session: AsyncSession, case: Case) -> bool:
-    """The chat of this case is with the bot (handed back, or another case is active)."""
-    conversation = await session.get(Conversation, case.conversation_id)
-    return conversation is None or conversation.state == "bot" or (
-        conversation.active_case_id != case.id
-    )
-
-
-async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Counsellor.id, Counsellor.display_name).where(Counsellor.id.in_(ids))
-    )
-    return {row[0]: row[1] for row in rows.all()}
-
-
-def case_summary(case: Case, who: Identity, names: dict[int, str]) -> dict[str, Any]:
-    """A case as a queue row (no message text)."""
-    return {
-        "id": case.id,
-        "risk": case.risk,
-        "category": case.category,
-        "status": case.status,
-        "channel": case.channel,
-        "source": case.source,
-        "opened_at": _iso(case.opened_at),
-        "accepted_at": _iso(case.accepted_at),
-        "closed_at": _iso(case.closed_at),
-        "archived_at": _iso(case.archived_at),
-        "counsellor_id": case.counsellor_id,
-        "counsellor_name": names.get(case.counsellor_id) if case.counsellor_id else None,
-        "mine": case.counsellor_id == who.counsellor_id,
-        "alerted": case.timeout_alerted_at is not None,
-        "reasons": list(case.reasons or []),
-    }
-
-
-async def queue(session: AsyncSession, who: Identity) -> dict[str, Any]:
-    """Waiting cases by risk (imminent first) then waiting time, and the cases being handled."""
-    waiting = (
-        await session.scalars(
-            select(Case)
-            .where(Case.status == "open", Case.counsellor_id.is_(None))
-            .order_by(Case.risk_rank.desc(), Case.opened_at.asc(), Case.id)
-        )
-    ).all()
-    handled_query = select(Case).where(
-        or_(Case.status != "open", Case.counsellor_id.is_not(None)), Case.archived_at.is_(None)
-    )
-    if not who.is_supervisor:
-        handled_query = handled_query.where(Case.counsellor_id == who.counsellor_id)
-    handled = (
-        await session.scalars(
-            handled_query.order_by(
-                (Case.status == "closed").asc(), Case.risk_rank.desc(), Case.opened_at.asc()
-            ).limit(200)
-        )
-    ).all()
-    names = await _names(session, {c.counsellor_id for c in handled if c.counsellor_id})
-    return {
-        "queue": [case_summary(c, who, names) for c in waiting],
-        "cases": [case_summary(c, who, names) for c in handled],
-    }
-
-
-def message_row(message: Message) -> dict[str, Any]:
-    """A transcript line; the text is plain data, escaped by the page when shown."""
-    return {
-        "id": message.id,
-        "direction": message.direction,
-        "author": message.author,
-        "text": message.text,
-        "kind": message.kind,
-        "case_id": message.case_id,
-        "created_at": _iso(message.created_at),
-    }
-
-
-async def transcript(
-    session: AsyncSession, conversation_id: int, after: int = 0
-) -> list[dict[str, Any]]:
-    """The conversation's messages after a message id, oldest first."""
-    rows = await session.scalars(
-        select(Message)
-        .where(Message.conversation_id == conversation_id, Message.id > after)
-        .order_by(Message.id)
-        .limit(TRANSCRIPT_LIMIT)
-    )
-    return [message_row(m) for m in rows.all()]
 
 
 async def zalo_window(session: AsyncSession, case: Case) -> ReplyWindow | None:
@@ -158,65 +45,93 @@ async def zalo_window(session: AsyncSession, case: Case) -> ReplyWindow | None:
     last_inbound = user.last_inbound_at if user is not None else None
     sent: list[datetime] = []
     if last_inbound is not None:
-        sent = list(
-            (
-                await session.scalars(
-                    select(Message.created_at).where(
-                        Message.conversation_id == conversation.id,
-                        Message.direction == "out",
-                        Message.created_at >= last_inbound,
-                    )
-                )
-            ).all()
-        )
+        sent = list((await session.scalars(
+            select(Message.created_at).where(
+                Message.conversation_id == conversation.id,
+                Message.direction == "out",
+                Message.created_at >= last_inbound,
+            ))).all())
     return reply_window(last_inbound, sent, utcnow())
 
 
 async def case_state(session: AsyncSession, case: Case, who: Identity) -> dict[str, Any]:
     """A case's fields, the chat's routing state and what this user may do with it."""
-    names = await _names(session, {case.counsellor_id} if case.counsellor_id else set())
+    item = (await queue.items(session, [case]))[case.id]
+    with_bot = await chat_with_bot(session, case)
+    conversation = await session.get(Conversation, case.conversation_id)
     window = await zalo_window(session, case)
-    handed_back = await with_bot(session, case)
     return {
-        **case_summary(case, who, names),
-        "with_bot": handed_back,
-        "can_act": can_act(case, who),
-        "can_accept": can_accept(case, who, handed_back),
-        "can_archive": who.is_supervisor and case.status == "closed" and not case.archived_at,
+        **item,
+        "mine": case.counsellor_id == who.counsellor_id,
+        "with_bot": with_bot,
+        "audience": as_audience(conversation.speaker) if conversation else "child",
+        "can_act": access.can_act(case, who),
+        "can_accept": access.can_accept(case, who, with_bot),
+        "can_chat": access.can_chat(case, who, with_bot),
+        "can_transfer": access.can_transfer(case, who),
+        "can_answer_transfer": access.can_answer_transfer(case, who),
+        "can_whisper": access.can_whisper(case, who),
+        "can_archive": access.can_archive(case, who),
         "zalo_window": window.as_dict() if window else None,
     }
 
 
-async def case_detail(session: AsyncSession, case: Case, who: Identity) -> dict[str, Any]:
-    """Everything the case page shows: state, whole transcript, notes and referrals."""
-    notes = (await session.scalars(select(Note).where(Note.case_id == case.id)
-                                   .order_by(Note.id))).all()
-    referrals = (await session.scalars(select(Referral).where(Referral.case_id == case.id)
-                                       .order_by(Referral.id))).all()
-    names = await _names(session, {n.counsellor_id for n in notes}
-                         | {r.counsellor_id for r in referrals})
+async def _rows(session: AsyncSession, model: Any, case_id: str, order: Any) -> list[Any]:
+    return list((await session.scalars(
+        select(model).where(model.case_id == case_id).order_by(order))).all())
+
+
+async def case_record(session: AsyncSession, case: Case) -> dict[str, Any]:
+    """The case's notes (and whispers), referrals, steps, assessments and follow-ups."""
+    notes = await _rows(session, Note, case.id, Note.id)
+    referrals = await _rows(session, Referral, case.id, Referral.id)
+    steps = await _rows(session, CaseStepEntry, case.id, CaseStepEntry.id)
+    assessments = await _rows(session, RiskAssessment, case.id, RiskAssessment.id)
+    follow_ups = await _rows(session, FollowUp, case.id, FollowUp.due_at)
+    people = await queue.names(session, {
+        *(n.counsellor_id for n in notes), *(r.counsellor_id for r in referrals),
+        *(s.counsellor_id for s in steps if s.counsellor_id),
+        *(a.counsellor_id for a in assessments), *(f.counsellor_id for f in follow_ups)})
     return {
-        "case": await case_state(session, case, who),
-        "messages": await transcript(session, case.conversation_id),
-        "notes": [
-            {"id": n.id, "text": n.text, "author": names.get(n.counsellor_id),
-             "created_at": _iso(n.created_at)}
-            for n in notes
-        ],
-        "referrals": [
-            {"id": r.id, "service": r.service, "note": r.note, "author": names.get(r.counsellor_id),
-             "created_at": _iso(r.created_at)}
-            for r in referrals
-        ],
+        "notes": [{"id": n.id, "kind": n.kind, "text": n.text,
+                   "author": people.get(n.counsellor_id), "created_at": _iso(n.created_at)}
+                  for n in notes],
+        "referrals": [{"id": r.id, "service": r.service, "note": r.note, "status": r.status,
+                       "author": people.get(r.counsellor_id), "created_at": _iso(r.created_at),
+                       "updated_at": _iso(r.updated_at)} for r in referrals],
+        "steps": [{"step": s.step, "note": s.note, "at": _iso(s.at),
+                   "by": people.get(s.counsellor_id) if s.counsellor_id else None}
+                  for s in steps],
+        "assessments": [{"id": a.id, "kind": a.kind, "answers": a.answers, "risk": a.risk,
+                         "reasons": a.reasons, "by": people.get(a.counsellor_id),
+                         "created_at": _iso(a.created_at)} for a in assessments],
+        "follow_ups": [{"id": f.id, "due_at": _iso(f.due_at), "note": f.note,
+                        "done_at": _iso(f.done_at), "by": people.get(f.counsellor_id)}
+                       for f in follow_ups],
     }
 
 
+async def case_detail(session: AsyncSession, case: Case, who: Identity) -> dict[str, Any]:
+    """Everything the case page shows; the audit trail for supervisors."""
+    detail: dict[str, Any] = {
+        "case": await case_state(session, case, who),
+        "messages": await transcripts.case_messages(session, case),
+        "history": await transcripts.earlier_cases(session, case),
+        **await case_record(session, case),
+    }
+    if who.is_supervisor:
+        trail = await session.scalars(
+            select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.id))
+        detail["audit"] = [{"at": _iso(e.at), "actor": e.actor, "action": e.action}
+                           for e in trail.all()]
+    return detail
+
+
 async def open_alerts(session: AsyncSession) -> list[dict[str, Any]]:
-    """Supervisor alerts not yet acknowledged, newest first."""
+    """Supervisor alerts not yet acknowledged, latest first (each counted, one per subject)."""
     rows = await session.scalars(
-        select(Alert).where(Alert.acknowledged_at.is_(None)).order_by(Alert.id.desc()).limit(100)
-    )
-    return [
-        {"id": a.id, "case_id": a.case_id, "kind": a.kind, "created_at": _iso(a.created_at)}
-        for a in rows.all()
-    ]
+        select(Alert).where(Alert.acknowledged_at.is_(None))
+        .order_by(Alert.updated_at.desc().nullslast(), Alert.id.desc()).limit(100))
+    return [{"id": a.id, "case_id": a.case_id, "kind": a.kind, "subject": a.subject,
+             "count": a.count, "created_at": _iso(a.created_at),
+             "updated_at": _iso(a.updated_at or a.created_at)} for a in rows.all()]

@@ -9,9 +9,12 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.console import queries
+from bot.console import transcripts
 from bot.console.guard import database, logged_in, who
+from bot.console.labels import case_error
 from bot.handoff import reviews
+from bot.handoff.errors import CaseError
+from bot.safety.explain import in_vietnamese
 from bot.storage.audit import audit
 from bot.storage.models import Counsellor, Message, Review, as_utc
 from bot.web.errors import error, json_body
@@ -22,7 +25,7 @@ PREVIEW = 160
 NOT_FOUND = "Không tìm thấy mục cần xem này."
 
 
-def _row(review: Review, preview: str | None) -> dict[str, object]:
+def review_row(review: Review, preview: str | None) -> dict[str, object]:
     """A review as a list row: score, risk, category, reasons and a short preview."""
     text = (preview or "").strip()
     return {
@@ -31,7 +34,8 @@ def _row(review: Review, preview: str | None) -> dict[str, object]:
         "score": round(review.score, 3),
         "risk": review.risk,
         "category": review.category,
-        "reasons": list(review.reasons or []),
+        "reasons": in_vietnamese(review.reasons or []),
+        "reason_codes": list(review.reasons or []),
         "channel": review.channel,
         "messages": review.messages,
         "preview": text[:PREVIEW] + ("…" if len(text) > PREVIEW else ""),
@@ -57,9 +61,7 @@ async def list_reviews(request: Request) -> HTTPResponse:
             )
         ).all()
         audit(session, "reviews_viewed", counsellor_id=identity.counsellor_id)
-    return json({"reviews": [_row(review, text) for review, text in rows]})
-
-
+    return json({"reviews": [review_row(review, text) for review, text in rows]})
 
 
 @bp.get("/<review_id:int>")
@@ -72,10 +74,11 @@ async def get_review(request: Request, review_id: int) -> HTTPResponse:
         if review is None:
             return error(404, "not_found", NOT_FOUND)
         preview = await session.scalar(select(Message.text).where(Message.id == review.message_id))
-        messages = await queries.transcript(session, review.conversation_id)
+        messages = await transcripts.review_messages(session, review.conversation_id,
+                                                     review.created_at)
         audit(session, "review_viewed", counsellor_id=identity.counsellor_id,
               review_id=review.id)
-    return json({"review": _row(review, preview), "messages": messages})
+    return json({"review": review_row(review, preview), "messages": messages})
 
 
 ReviewAction = Callable[[AsyncSession, Review, Counsellor], Awaitable[dict[str, object]]]
@@ -91,8 +94,8 @@ async def _act(request: Request, review_id: int, action: ReviewAction) -> HTTPRe
             return error(404, "not_found", NOT_FOUND)
         try:
             result = await action(session, review, counsellor)
-        except reviews.ReviewError:
-            return error(409, "review_state", "Mục này đã được xử lý.")
+        except CaseError as exc:
+            return error(409, exc.code, case_error(exc.code))
     return json(result)
 
 

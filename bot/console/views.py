@@ -54,6 +54,19 @@ async def console_page(request: Request) -> HTTPResponse:
     return await _page("console.html")
 
 
+@bp.get("/reports")
+async def reports_page(request: Request) -> HTTPResponse:
+    """The office's figures with charts, printable (supervisors and admins)."""
+    identity = await current_identity(request)
+    if identity is None:
+        return redirect("/console/login")
+    if not identity.is_supervisor:
+        return redirect("/console")
+    async with database(request).session() as session:
+        audit(session, "reports_page_viewed", counsellor_id=identity.counsellor_id)
+    return await _page("reports.html")
+
+
 @bp.get("/login")
 async def login_page(request: Request) -> HTTPResponse:
     """The login form."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handoff.cases import CaseError, accept, open_or_raise
+from bot.changefeed import ChangeKind, record
+from bot.handoff.cases import accept, open_or_raise
+from bot.handoff.errors import ReasonNeeded, ReviewHandled
 from bot.safety.triage import Triage
 from bot.storage.audit import audit
 from bot.storage.models import Case, Conversation, Counsellor, Review, utcnow
@@ -18,8 +20,9 @@ from bot.storage.models import Case, Conversation, Counsellor, Review, utcnow
 MAX_REASON = 500
 
 
-class ReviewError(CaseError):
-    """An action that the review's state does not allow."""
+async def _changed(session: AsyncSession, review: Review, event: str) -> None:
+    await record(session, ChangeKind.REVIEW, conversation_id=review.conversation_id,
+                 case_id=review.case_id, detail={"event": event, "review_id": review.id})
 
 
 async def open_review(session: AsyncSession, conversation_id: int) -> Review | None:
@@ -53,6 +56,7 @@ async def note_review(
         session.add(review)
         await session.flush()
         audit(session, "review_listed", review_id=review.id, score=round(triage.score, 3))
+        await _changed(session, review, "listed")
         return review
     review.messages += 1
     review.updated_at = now
@@ -60,16 +64,17 @@ async def note_review(
         review.score, review.message_id = triage.score, message_id
         review.reasons = list(triage.reasons)
         review.category = triage.category or review.category
+    await _changed(session, review, "updated")
     return review
 
 
 async def take(session: AsyncSession, review: Review, counsellor: Counsellor) -> Case:
     """A counsellor takes the conversation over: a case opens, accepted by them."""
     if review.status != "open":
-        raise ReviewError("this review is already handled")
+        raise ReviewHandled()
     conversation = await session.get(Conversation, review.conversation_id)
     if conversation is None:  # pragma: no cover - guarded by the foreign key
-        raise ReviewError("review without conversation")
+        raise ReviewHandled("review without conversation")
     case, _created = await open_or_raise(
         session, conversation, risk=review.risk, category=review.category, source="review",
         reasons=list(review.reasons),
@@ -79,6 +84,7 @@ async def take(session: AsyncSession, review: Review, counsellor: Counsellor) ->
     review.case_id = case.id
     audit(session, "review_taken", counsellor_id=counsellor.id, case_id=case.id,
           review_id=review.id)
+    await _changed(session, review, "taken")
     return case
 
 
@@ -87,10 +93,11 @@ async def dismiss(
 ) -> None:
     """A counsellor dismisses the review, saying why (kept for the record, audited)."""
     if review.status != "open":
-        raise ReviewError("this review is already handled")
+        raise ReviewHandled()
     reason = reason.strip()
     if not reason:
-        raise ReviewError("say why the review is dismissed")
+        raise ReasonNeeded()
     review.status, review.resolved_at, review.resolved_by = "dismissed", utcnow(), counsellor.id
     review.resolution = reason[:MAX_REASON]
     audit(session, "review_dismissed", counsellor_id=counsellor.id, review_id=review.id)
+    await _changed(session, review, "dismissed")

@@ -136,11 +136,10 @@ class Counsellor(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)  # console open (live)
 
 
 class Case(Base):
-    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
-    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)  # console open (live)
     """An escalated conversation handled by a counsellor."""
 
     __tablename__ = "cases"
@@ -164,10 +163,11 @@ class Case(Base):
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
     timeout_alerted_at: Mapped[datetime | None] = mapped_column(default=None)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # the triage's, when opened
+    step: Mapped[str] = mapped_column(String(14), default="received")  # bot.handoff.states
+    transfer_to_id: Mapped[int | None] = mapped_column(BigId, default=None)  # offered to them
 
 
 class Review(Base):
-    step: Mapped[str] = mapped_column(String(14), default="received")  # bot.handoff.states
     """A conversation the triage was unsure about: listed for a counsellor, never locking it."""
 
     __tablename__ = "reviews"
@@ -201,10 +201,10 @@ class Note(Base):
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
     text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10), default="note")  # note | whisper (supervisor)
 
 
 class Referral(Base):
-    kind: Mapped[str] = mapped_column(String(10), default="note")  # note | whisper (supervisor)
     """A case referred to an outside service (police, health, social affairs, school)."""
 
     __tablename__ = "referrals"
@@ -215,11 +215,11 @@ class Referral(Base):
     service: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="made")  # bot.handoff.states
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ConsoleSession(Base):
-    status: Mapped[str] = mapped_column(String(10), default="made")  # bot.handoff.states
-    updated_at: Mapped[datetime | None] = mapped_column(default=None)
     """A logged-in console session (only the token's hash is stored)."""
 
     __tablename__ = "console_sessions"
@@ -279,16 +279,31 @@ class OutboxItem(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+def _alert_key(context: Any) -> str:
+    """An alert's default de-duplication key: its kind and its case (or subject)."""
+    values = context.get_current_parameters()
+    return f"{values.get('kind')}:{values.get('case_id') or values.get('subject') or ''}"[:64]
+
+
 class Alert(Base):
     """A supervisor alert (for example nobody accepted a case in time)."""
 
     __tablename__ = "alerts"
+    __table_args__ = (  # one open alert per kind and subject (a case, a channel), counted
+        Index("uq_alerts_open_key", "dedupe_key", unique=True,
+              sqlite_where=text("acknowledged_at IS NULL"),
+              postgresql_where=text("acknowledged_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[str | None] = mapped_column(String(16), index=True, default=None)
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    dedupe_key: Mapped[str] = mapped_column(String(64), default=_alert_key)  # kind:case|subject
+    subject: Mapped[str] = mapped_column(String(40), default="")  # e.g. the channel of a burst
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ChannelToken(Base):
@@ -300,15 +315,6 @@ class ChannelToken(Base):
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    __table_args__ = (  # one open alert per kind and subject (a case, a channel), counted
-        Index("uq_alerts_open_key", "dedupe_key", unique=True,
-              sqlite_where=text("acknowledged_at IS NULL"),
-              postgresql_where=text("acknowledged_at IS NULL")),
-    )
-    dedupe_key: Mapped[str] = mapped_column(String(64), default="")  # kind:case or kind:subject
-    subject: Mapped[str] = mapped_column(String(40), default="")  # e.g. the channel of a burst
-    count: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Change(Base):

@@ -15,6 +15,7 @@ import pytest
 from sanic import Sanic
 
 from bot.app import create_app
+from bot.changefeed import ChangeKind, record
 from bot.console.auth import hash_password
 from bot.settings import load_settings
 from bot.storage.migrate import upgrade
@@ -89,7 +90,8 @@ async def make_account(app: Sanic, username: str, role: str = "counsellor",
 async def make_case(app: Sanic, risk: str, opened_at: datetime | None = None,
                     channel: str = "web", text: str = "em sợ lắm", web_user: str | None = None,
                     last_inbound_at: datetime | None = None) -> str:
-    """A waiting case with one message from the child (`web_user`: a real web chat id)."""
+    """A waiting case with one message from the child (`web_user`: a real web chat id),
+    announced on the change feed like a case the pipeline opens."""
     from bot.handoff.cases import risk_rank
 
     pseudonym = (app.ctx.privacy.pseudonym("web", web_user) if web_user
@@ -110,7 +112,42 @@ async def make_case(app: Sanic, risk: str, opened_at: datetime | None = None,
         conversation.active_case_id = case.id
         session.add(Message(conversation_id=conversation.id, case_id=case.id, direction="in",
                             author="user", text=text))
+        await record(session, ChangeKind.CASE, conversation_id=conversation.id,
+                     case_id=case.id, detail={"event": "opened"})  # as opening a case does
         return case.id
+
+
+class Child:
+    """A child on the web chat: keeps the chat's session from its first answer (DESIGN.md)."""
+
+    def __init__(self, base_url: str, user_id: str) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30.0)
+        self.user_id = user_id
+        self.session = ""
+
+    def _headers(self) -> dict[str, str]:
+        return {"X-Chat-Session": self.session} if self.session else {}
+
+    async def says(self, text: str) -> dict[str, Any]:
+        """POST /api/chat; the answer's JSON (200 required)."""
+        response = await self.http.post("/api/chat", headers=self._headers(),
+                                        json={"user_id": self.user_id, "text": text})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        self.session = body.get("session") or self.session
+        return body
+
+    async def inbox(self, after: int = 0) -> dict[str, Any]:
+        """What the child's page reads: messages to them and the handoff state."""
+        response = await self.http.get(f"/api/chat/{self.user_id}/messages?after={after}",
+                                       headers=self._headers())
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
 
 
 def minutes_ago(minutes: float) -> datetime:

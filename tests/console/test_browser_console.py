@@ -49,6 +49,6 @@ async def test_supervisor_sees_new_case_alert_and_escaped_text_live(serve, brows
     assert await page.get_by_test_id("transcript").locator("img, script").count() == 0
     assert await page.evaluate("window.__pwned === undefined")
 
-    await alert.first.get_by_role("button").click()
+    await alert.first.get_by_role("button", name="Đã xem").click()
     await expect(alert).to_have_count(0, timeout=5_000)
     await expect(page.get_by_test_id("alerts")).to_be_hidden()

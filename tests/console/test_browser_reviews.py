@@ -49,11 +49,12 @@ async def test_counsellor_reads_and_takes_over_a_review(serve, rasa, browser) ->
     item = page.get_by_test_id("reviews").locator("[data-testid=review-item]")
     await expect(item).to_have_count(1, timeout=10_000)
     await expect(page.get_by_test_id("reviews-count")).to_have_text("1")
+    await page.get_by_test_id("tab-reviews").click()  # the list beside the queue
     await expect(item.first).to_contain_text(DOUBTFUL)  # shown as text, not HTML
     await item.first.click()
     panel = page.get_by_test_id("review-panel")
     await expect(panel).to_be_visible()
-    await expect(page.get_by_test_id("review-reasons")).to_contain_text("rasa")
+    await expect(page.get_by_test_id("review-reasons")).to_contain_text("Rasa")
     await expect(page.get_by_test_id("review-transcript")).to_contain_text(DOUBTFUL)
     assert await page.get_by_test_id("review-transcript").locator("b").count() == 0
     SHOT.parent.mkdir(exist_ok=True)
@@ -61,5 +62,5 @@ async def test_counsellor_reads_and_takes_over_a_review(serve, rasa, browser) ->
 
     await page.get_by_test_id("review-take").click()
     await expect(page.get_by_test_id("case-panel")).to_be_visible(timeout=10_000)
-    await expect(page.get_by_test_id("case-reasons")).to_contain_text("rasa")
+    await expect(page.get_by_test_id("case-reasons")).to_contain_text("Rasa")
     await expect(item).to_have_count(0, timeout=10_000)

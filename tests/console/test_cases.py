@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.storage.audit import audit
 from bot.storage.models import Alert, AuditEntry, Case, Conversation, Message, Note, Referral
-from tests.console.conftest import make_account, make_case, minutes_ago
+from tests.console.conftest import Child, make_account, make_case, minutes_ago
 
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
@@ -23,20 +22,26 @@ async def audit_rows(app: Any) -> list[tuple[str, str, str | None]]:
         return [(r[0], r[1], r[2]) for r in rows.all()]
 
 
-async def test_queue_is_ordered_by_risk_then_waiting_time(running, console) -> None:
+async def test_queue_is_ordered_by_risk_then_waiting_time_new_urgent_cases_first(
+    running, console
+) -> None:
     app = running.app
     await make_account(app, "lan")
     concern_old = await make_case(app, "concern", minutes_ago(30))
+    concern_new = await make_case(app, "concern", minutes_ago(1))
     high_new = await make_case(app, "high", minutes_ago(1))
     imminent_new = await make_case(app, "imminent", minutes_ago(0.5))
     high_old = await make_case(app, "high", minutes_ago(10))
-    imminent_old = await make_case(app, "imminent", minutes_ago(2))
+    imminent_old = await make_case(app, "imminent", minutes_ago(20))
+    high_older = await make_case(app, "high", minutes_ago(40))
     client = console()
     await client.login("lan")
-    queue = (await client.get("/queue")).json()["queue"]
-    assert [c["id"] for c in queue] == [imminent_old, imminent_new, high_old, high_new,
-                                        concern_old]
-    assert all("text" not in c for c in queue)  # the queue carries no message text
+    queue = (await client.get("/queue")).json()["items"]
+    # high-risk cases of the last five minutes on top (risk, then newest), then risk and wait
+    assert [c["id"] for c in queue] == [imminent_new, high_new, imminent_old, high_older,
+                                        high_old, concern_old, concern_new]
+    assert [c["new"] for c in queue] == [True, True, False, False, False, False, False]
+    assert all("text" not in c for c in queue)  # a short preview, never the transcript
 
 
 async def test_counsellor_sees_queue_and_own_cases_supervisor_sees_all(running, console) -> None:
@@ -52,13 +57,14 @@ async def test_counsellor_sees_queue_and_own_cases_supervisor_sees_all(running, 
     assert (await lan.post(f"/cases/{taken}/accept")).status_code == 200
 
     lan_view = (await lan.get("/queue")).json()
-    assert [c["id"] for c in lan_view["queue"]] == [waiting]
-    assert [c["id"] for c in lan_view["cases"]] == [taken] and lan_view["cases"][0]["mine"]
+    assert [c["id"] for c in lan_view["items"]] == [waiting]
+    assert [c["id"] for c in lan_view["mine"]] == [taken]
     minh_view = (await minh.get("/queue")).json()
-    assert [c["id"] for c in minh_view["queue"]] == [waiting] and minh_view["cases"] == []
-    hoa_view = (await hoa.get("/queue")).json()
-    assert [c["id"] for c in hoa_view["cases"]] == [taken]
-    assert hoa_view["cases"][0]["counsellor_name"] == "Cô Lan"
+    assert [c["id"] for c in minh_view["items"]] == [waiting] and minh_view["mine"] == []
+    assert (await minh.get("/queue?scope=all")).json()["total"] == 1  # not lan's case
+    hoa_view = (await hoa.get("/queue?scope=all")).json()
+    assert {c["id"] for c in hoa_view["items"]} == {taken, waiting}
+    assert {c["counsellor_name"] for c in hoa_view["items"]} == {"Cô Lan", None}
 
     denied = await minh.get(f"/cases/{taken}")
     assert denied.status_code == 403
@@ -77,14 +83,18 @@ async def test_whole_case_flow_reaches_the_child_and_is_audited(running, console
     app = running.app
     lan_id = await make_account(app, "lan")
     hoa_id = await make_account(app, "hoa", role="supervisor")
-    case_id = await make_case(app, "high", web_user="kid-7", text="chú hàng xóm sờ vào em")
+    child = Child(running.url, "kid-7")
+    opened = await child.says("chú hàng xóm sờ vào chỗ kín của em")
+    assert opened["handoff"]["active"], opened
+    case_id = opened["handoff"]["case_id"]
     lan, hoa = console(), console()
     await lan.login("lan")
     await hoa.login("hoa")
 
     detail = (await lan.get(f"/cases/{case_id}")).json()
     assert detail["case"]["can_accept"] and not detail["case"]["can_act"]
-    assert [m["text"] for m in detail["messages"]] == ["chú hàng xóm sờ vào em"]
+    assert [m["text"] for m in detail["messages"] if m["author"] == "user"] == [
+        "chú hàng xóm sờ vào chỗ kín của em"]
     no_accept = await lan.post(f"/cases/{case_id}/messages", {"text": "chào em"})
     assert no_accept.status_code == 403
 
@@ -102,19 +112,22 @@ async def test_whole_case_flow_reaches_the_child_and_is_audited(running, console
     assert referred.json()["case"]["status"] == "referred"
     assert (await lan.post(f"/cases/{case_id}/referrals", {"service": "army"})).status_code == 409
 
-    async with httpx.AsyncClient(base_url=running.url) as child:
-        inbox = (await child.get("/api/chat/kid-7/messages")).json()
+    inbox = await child.inbox()
     texts = [(m["author"], m["text"]) for m in inbox["messages"]]
     assert ("counsellor", "Cô là Lan, cô ở đây với em.") in texts
     assert inbox["handoff"]["active"] is True
 
-    handed = (await lan.post(f"/cases/{case_id}/handback")).json()["case"]
+    no_goodbye = await lan.post(f"/cases/{case_id}/handback")
+    assert no_goodbye.status_code == 409
+    assert no_goodbye.json()["error"]["code"] == "closing_message_needed"
+    handed = (await lan.post(f"/cases/{case_id}/handback",
+                             {"closing": "Cảm ơn em. Khi cần, em gọi 111 nhé."})).json()["case"]
     assert handed["with_bot"] and handed["status"] == "referred"
     assert (await lan.post(f"/cases/{case_id}/messages", {"text": "còn đó không"})).status_code \
         == 409
     assert handed["can_accept"]  # the counsellor may take the chat back from the bot
-    async with httpx.AsyncClient(base_url=running.url) as child:
-        assert (await child.get("/api/chat/kid-7/messages")).json()["handoff"]["active"] is False
+    assert (await child.inbox())["handoff"]["active"] is False
+    await child.close()
     assert (await lan.post(f"/cases/{case_id}/archive")).status_code == 403  # supervisors only
     assert (await hoa.post(f"/cases/{case_id}/archive")).status_code == 409  # close first
     closed = (await lan.post(f"/cases/{case_id}/close")).json()["case"]
@@ -122,7 +135,7 @@ async def test_whole_case_flow_reaches_the_child_and_is_audited(running, console
     archived = (await hoa.post(f"/cases/{case_id}/archive")).json()["case"]
     assert archived["archived_at"]
     assert (await lan.get(f"/cases/{case_id}")).status_code == 403  # archived: supervisors only
-    assert case_id not in [c["id"] for c in (await hoa.get("/queue")).json()["cases"]]
+    assert case_id not in [c["id"] for c in (await hoa.get("/queue?scope=all")).json()["items"]]
 
     async with app.ctx.db.session() as session:
         case = await session.get(Case, case_id)

@@ -1,17 +1,21 @@
-"""Live updates: the event stream pushes a new case and new messages without a reload."""
+"""Live updates: the event stream sends what changed, item by item, from the shared change feed."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from bot.changefeed import ChangeKind, record
 from bot.storage.models import AuditEntry, Case, Message
-from tests.console.conftest import make_account, make_case
+from tests.console.conftest import Console, make_account, make_case
+
+WITHIN = 10.0
 
 
 async def frames(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
@@ -28,60 +32,139 @@ async def frames(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
 
 
 async def next_frame(stream: AsyncIterator[tuple[str, Any]], wanted: str,
-                     within: float = 5.0) -> Any:
-    """The next frame of one kind, within a time limit."""
+                     within: float = WITHIN, where: Any = None) -> Any:
+    """The next frame of one kind (and matching `where`), within a time limit."""
 
     async def find() -> Any:
         async for event, data in stream:
-            if event == wanted:
+            if event == wanted and (where is None or where(data)):
                 return data
         raise AssertionError("stream ended")
 
     return await asyncio.wait_for(find(), within)
 
 
-async def test_stream_pushes_new_cases_and_transcript_changes(running, console) -> None:
+@asynccontextmanager
+async def live(client: Console, query: str = "") -> AsyncIterator[AsyncIterator[tuple[str, Any]]]:
+    """An open event stream (after its hello frame)."""
+    async with client.http.stream("GET", "/console/events" + query) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = frames(response)
+        await next_frame(stream, "hello")
+        yield stream
+
+
+async def test_stream_sends_the_changed_item_the_transcript_and_logout(running, console) -> None:
     app = running.app
     await make_account(app, "lan")
     first = await make_case(app, "concern")
     client = console()
     await client.login("lan")
-    async with client.http.stream("GET", f"/console/events?case={first}") as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        stream = frames(response)
-        initial = await next_frame(stream, "queue")
-        assert [c["id"] for c in initial["queue"]] == [first]
-        state = await next_frame(stream, "case")
-        assert state["id"] == first and state["can_accept"]
-        assert [m["text"] for m in (await next_frame(stream, "messages"))["messages"]] == [
-            "em sợ lắm"]
-
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+    seen = (await client.get(f"/cases/{first}")).json()["messages"][-1]["id"]
+    async with live(client, f"?case={first}&after={seen}") as stream:
         urgent = await make_case(app, "imminent")
-        pushed = await next_frame(stream, "queue")
-        assert [c["id"] for c in pushed["queue"]] == [urgent, first]
-        assert loop.time() - started < 1.5  # polled every 0.5 s
+        item = await next_frame(stream, "item")
+        assert item["id"] == urgent and item["new"] and item["preview"] == "em sợ lắm"
+        assert "text" not in item  # an item, never a transcript or the whole queue
+        counts = await next_frame(stream, "counts")
+        assert counts["waiting"] == 2 and counts["high_waiting"] == 1
 
         async with app.ctx.db.session() as session:
             case = await session.get(Case, first)
             assert case is not None
             session.add(Message(conversation_id=case.conversation_id, case_id=first,
                                 direction="in", author="user", text="<b>cứu em</b>"))
+            await record(session, ChangeKind.MESSAGE, conversation_id=case.conversation_id,
+                         case_id=first, detail={"direction": "in", "author": "user"})
         fresh = await next_frame(stream, "messages")
         assert [m["text"] for m in fresh["messages"]] == ["<b>cứu em</b>"]
 
         assert (await client.post(f"/cases/{first}/accept")).status_code == 200
-        accepted = await next_frame(stream, "case")
-        assert accepted["status"] == "active" and accepted["mine"]
+        accepted = await next_frame(stream, "case", where=lambda c: c["status"] == "active")
+        assert accepted["mine"] and accepted["can_chat"] and not accepted["can_accept"]
         await client.post("/logout")
-        await next_frame(stream, "logout")
+        await next_frame(stream, "logout", within=5.0)  # at once, not at the next check
 
     async with app.ctx.db.session() as session:
         opened = (await session.scalars(
             select(AuditEntry.id).where(AuditEntry.action == "live_view_opened"))).all()
     assert len(opened) == 1
+
+
+async def test_an_item_taken_by_another_counsellor_leaves_the_view(running, console) -> None:
+    app = running.app
+    await make_account(app, "lan")
+    await make_account(app, "minh")
+    case_id = await make_case(app, "high")
+    lan, minh = console(), console()
+    await lan.login("lan")
+    await minh.login("minh")
+    async with live(minh) as stream:
+        assert (await lan.post(f"/cases/{case_id}/accept")).status_code == 200
+        gone = await next_frame(stream, "item_gone")
+        assert gone == {"id": case_id}  # minh may no longer see it: not even as an item
+    async with live(lan) as stream:
+        await lan.post(f"/cases/{case_id}/notes", {"text": "gọi lại lúc 8 giờ"})
+        item = await next_frame(stream, "item")
+        assert item["id"] == case_id and item["counsellor_name"] == "Cô Lan"
+
+
+async def test_fifty_views_share_one_feed_and_one_computation_per_change(
+    running, console
+) -> None:
+    app = running.app
+    await make_account(app, "lan")
+    client = console()
+    await client.login("lan")
+    feed = app.ctx.changes
+    async with asyncio.TaskGroup() as group:
+        streams = []
+        opened: list[Any] = []
+
+        async def open_one() -> None:
+            manager = live(client)
+            opened.append(manager)
+            streams.append(await manager.__aenter__())
+
+        for _ in range(50):
+            group.create_task(open_one())
+    try:
+        assert feed.subscribers == 50
+        shared = app.ctx.console_shared
+        before = shared.computed
+        case_id = await make_case(app, "high")
+        got = await asyncio.gather(*(next_frame(s, "item") for s in streams))
+        assert {g["id"] for g in got} == {case_id}
+        # the item and the counts were computed once for all fifty views, not fifty times
+        assert shared.computed - before <= 2 + 2  # (a second read if one view came late)
+    finally:
+        for manager in opened:
+            await manager.__aexit__(None, None, None)
+    await _until(lambda: feed.subscribers == 0)
+
+
+async def test_supervisors_get_coalesced_alerts_and_health(running, console) -> None:
+    from bot.handoff.alerts import raise_alert
+    from bot.handoff.states import AlertKind
+
+    app = running.app
+    await make_account(app, "hoa", role="supervisor")
+    case_id = await make_case(app, "imminent")
+    client = console()
+    await client.login("hoa")
+    async with live(client) as stream:
+        for _ in range(3):
+            async with app.ctx.db.session() as session:
+                await raise_alert(session, AlertKind.NO_COUNSELLOR_IN_TIME, case_id=case_id)
+        alerts = await next_frame(stream, "alerts",
+                                  where=lambda d: d["alerts"] and d["alerts"][0]["count"] == 3)
+        assert len(alerts["alerts"]) == 1  # one line, counted three times
+        await client.post(f"/cases/{case_id}/notes", {"text": "đang gọi 111"})
+        health = await next_frame(stream, "health")
+        assert health["waiting"] == 1 and health["high_waiting"] == 1
+        assert [c["id"] for c in health["high_risk"]] == [case_id]
+        assert [c["name"] for c in health["online"]] == ["Cô Hoa"]
 
 
 async def test_stream_needs_login_and_permission(running, console) -> None:
@@ -99,17 +182,24 @@ async def test_stream_needs_login_and_permission(running, console) -> None:
     assert denied.status_code == 403
 
 
-async def test_stream_stops_when_the_browser_leaves(running, console) -> None:
+async def test_stream_stops_and_unsubscribes_when_the_browser_leaves(running, console) -> None:
     app = running.app
     await make_account(app, "lan")
     client = console()
     await client.login("lan")
+    async with live(client):
+        assert app.ctx.changes.subscribers == 1
+    await _until(lambda: app.ctx.changes.subscribers == 0)
 
     def connections() -> int:
         return sum("connection_task" in repr(t.get_coro()) for t in asyncio.all_tasks())
 
-    async with client.http.stream("GET", "/console/events") as response:
-        await next_frame(frames(response), "queue")
-        assert connections() == 1  # the stream's handler runs in its connection's task
-    await asyncio.sleep(1.2)  # the server notices the closed connection on its next tick
-    assert connections() == 0
+    await _until(lambda: connections() == 0)
+
+
+async def _until(condition: Any, within: float = WITHIN) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)

@@ -97,6 +97,7 @@ def upgrade() -> None:
     # plain ADD COLUMN (no table rebuild: SQLite cannot drop a table that others reference)
     op.add_column("cases", sa.Column("step", sa.String(14), nullable=False,
                                      server_default="received"))
+    op.add_column("cases", sa.Column("transfer_to_id", BigId, nullable=True))
     op.create_index("ix_cases_opened_at", "cases", ["opened_at"])
     op.add_column("counsellors", _when("last_login_at"))
     op.add_column("counsellors", _when("last_seen_at"))
@@ -141,7 +142,7 @@ def downgrade() -> None:
                           ("alerts", "dedupe_key"), ("referrals", "updated_at"),
                           ("referrals", "status"), ("notes", "kind"),
                           ("counsellors", "last_seen_at"), ("counsellors", "last_login_at"),
-                          ("cases", "step")):
+                          ("cases", "transfer_to_id"), ("cases", "step")):
         op.drop_column(table, column)
     for table in ("follow_ups", "case_transfers", "risk_assessments", "case_steps", "changes"):
         op.drop_table(table)
