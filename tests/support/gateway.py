@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from common.datakeys import load_keys
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,6 +38,8 @@ class GatewayProcess:
             "DATA_DIR": str(data_dir),
             "RASA_URL": rasa_url,
             "PSEUDONYM_SECRET": "test-secret-not-for-production",
+            # the test process's data keys, so both read what the other encrypted
+            "DATA_KEYS": ",".join(load_keys()),
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
