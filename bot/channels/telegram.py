@@ -219,6 +219,10 @@ class TelegramAdapter(ChannelAdapter):
         except TelegramError as exc:
             log.info("telegram call failed: %s", scrub(str(exc), self.secrets))
 
+    async def show_typing(self, address: str) -> None:
+        """Show "typing…" once in a chat (a counsellor is writing); a failure is only logged."""
+        await self._quietly(self.application.bot.send_chat_action(int(address), ChatAction.TYPING))
+
     async def wipe(self, update: Update) -> None:
         """Queue the deletion of the chat's messages (after anything still queued), then a note."""
         inbound = self._inbound(update, WIPE)

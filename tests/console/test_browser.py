@@ -159,7 +159,10 @@ def test_child_escalates_counsellor_replies_and_hands_back(
     counsellor.screenshot(path=str(SCREENSHOT), full_page=True)
 
     bot_before = child.get_by_test_id("msg-bot").count()
-    counsellor.get_by_test_id("handback").click()
+    counsellor.get_by_test_id("handback").click()  # asks for a closing message, then confirm
+    assert "111" in counsellor.get_by_test_id("closing-input").input_value()
+    counsellor.get_by_test_id("closing-confirm").check()
+    counsellor.get_by_test_id("closing-send").click()
     expect(child.get_by_test_id("handoff-banner")).to_be_hidden(timeout=WAIT_MS)
     child_says(child, "xin chào")
     child.wait_for_function(

@@ -11,6 +11,7 @@
   function showPanel(which) {
     $("placeholder").hidden = which !== null || (state.me && state.me.role !== "counsellor");
     $("supervision").hidden = which !== null || !state.me || state.me.role === "counsellor";
+    $("accounts-box").hidden = which !== null || !state.me || state.me.role !== "admin";
     $("review").hidden = which !== "review";
     $("case").hidden = which !== "case";
   }

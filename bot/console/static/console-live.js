@@ -8,6 +8,7 @@
   async function reloadAll() {
     const work = [KS.loadQueue(), KS.loadReviews(), KS.loadFollowUps()];
     if (state.me.role !== "counsellor") work.push(KS.loadAlerts(), KS.loadHealth());
+    if (state.me.role === "admin") work.push(KS.loadAccounts());
     if (state.selected) work.push(KS.reloadCase());
     await Promise.all(work);
   }

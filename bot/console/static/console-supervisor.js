@@ -148,6 +148,21 @@
     try { renderHealth(await api("GET", "/supervisor/health")); } catch (e) { /* not a supervisor */ }
   }
 
+  // ---- accounts (admins) --------------------------------------------------------------------
+  async function loadAccounts() {
+    let data;
+    try { data = await api("GET", "/accounts"); } catch (e) { return; }
+    $("accounts").replaceChildren(...data.accounts.map((a) => {
+      const tr = el("tr");
+      tr.dataset.testid = "account";
+      for (const text of [a.username, a.display_name, label("role", a.role),
+        a.active ? "Đang hoạt động" : "Đã khóa", a.last_login_at ? time(a.last_login_at) : "Chưa đăng nhập"]) {
+        tr.appendChild(el("td", text));
+      }
+      return tr;
+    }));
+  }
+
   // ---- follow-up reminders -----------------------------------------------------------------
   async function loadFollowUps() {
     let data;
@@ -164,5 +179,5 @@
   setInterval(loadFollowUps, 60000);
 
   Object.assign(KS, { announce, renderAlerts, loadAlerts, renderHealth, loadHealth,
-    loadFollowUps, showPrefs, stopFlash });
+    loadFollowUps, loadAccounts, showPrefs, stopFlash });
 })(window.KS);
