@@ -54,7 +54,7 @@ def for_conversation(conversation_id: int) -> Predicate:
 def frame_for(change: Change) -> str:
     """What the page is told about a change (never message text: it reads that itself)."""
     if change.kind == ChangeKind.TYPING:
-        return frame("typing", {"who": "counsellor"})
+        return frame("typing", {"who": str(change.detail.get("who") or "")})
     return frame("change", {"kind": str(change.kind)})
 
 

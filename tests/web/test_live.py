@@ -97,18 +97,26 @@ async def test_another_chat_changing_is_not_pushed(serve, chats: ChatSessions) -
     app = running.app
     async with httpx.AsyncClient(base_url=running.url, timeout=None) as client:
         await chats.answer(client, "kid-l2", "xin chao")
+        async with app.ctx.db.session() as session:
+            mine = await session.scalar(select(Conversation.id).order_by(Conversation.id))
         async with client.stream("GET", "/api/chat/stream",
                                  headers=stream_headers(chats, "kid-l2")) as response:
             stream = frames(response)
+            await counsellor_typing(app, mine)  # whatever came before it is read past
+            await frame_until(stream, ("typing", '{"who": "counsellor"}'))
             await chats.answer(client, "kid-l3", "xin chao")  # someone else's chat
-            async with app.ctx.db.session() as session:
-                mine = await session.scalar(select(Conversation.id).join(Conversation.user)
-                                            .order_by(Conversation.id).limit(1))
+            async with app.ctx.db.session() as session:  # the child's own typing: not echoed
                 await record(session, ChangeKind.TYPING, conversation_id=mine,
-                             detail={"who": "user"})  # the child's own typing: not echoed
-                await record(session, ChangeKind.TYPING, conversation_id=mine,
-                             detail={"who": "counsellor"})
+                             detail={"who": "user"})
+            await counsellor_typing(app, mine)
             assert await frame_until(stream, ("typing", '{"who": "counsellor"}')) == 0
+
+
+async def counsellor_typing(app: Any, conversation_id: int | None) -> None:
+    """A counsellor types in a conversation (the change the console records)."""
+    async with app.ctx.db.session() as session:
+        await record(session, ChangeKind.TYPING, conversation_id=conversation_id,
+                     detail={"who": "counsellor"})
 
 
 async def typing_rows(app: Any) -> int:
