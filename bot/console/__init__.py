@@ -23,7 +23,8 @@ def register(app: Sanic) -> None:
     for blueprint in (views.bp, api.bp, queue_api.bp, cases_api.bp, reviews_api.bp,
                       supervisor_api.bp, reports_api.bp, events.bp):
         app.blueprint(blueprint)
-    app.register_middleware(views.add_security_headers, "response")
+    # after the site-wide headers (bot.web.headers): the console's CSP is the stricter one
+    app.register_middleware(views.add_security_headers, "response", priority=1)
 
     @app.after_server_start
     async def share_live_work(app: Sanic) -> None:

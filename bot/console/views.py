@@ -35,6 +35,7 @@ def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
         return
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Content-Security-Policy"] = CSP  # stricter than the site's default
     if not request.path.startswith("/console/static/"):
         response.headers["Cache-Control"] = "no-store"
 

@@ -33,7 +33,7 @@ async def test_console_redirects_to_login_and_pages_have_strict_csp(running) -> 
         assert login.headers["x-content-type-options"] == "nosniff"
         scripts = re.findall(r"<script[^>]*>", login.text)
         assert scripts and all("src=" in tag for tag in scripts)  # no inline script
-        assert (await http.get("/console/static/console.js")).status_code == 200
+        assert (await http.get("/console/static/console-core.js")).status_code == 200
         assert (await http.get("/console/api/queue")).status_code == 401
 
 
