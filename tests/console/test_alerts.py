@@ -16,7 +16,7 @@ from bot.handoff.states import AlertKind
 from bot.storage.db import Database
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.models import Alert, Case, Conversation, User, utcnow
-from tests.console.conftest import Child, make_account, make_case
+from tests.console.conftest import Child, Console, make_account, make_case
 
 
 async def open_alerts(app: Any) -> list[tuple[str, str | None, str, int]]:
@@ -50,7 +50,7 @@ async def test_the_same_alert_is_counted_on_one_line_until_acknowledged(running,
     assert ("risk_raised", None, "web") in keys and ("risk_raised", case_id, "") in keys
 
 
-async def test_a_burst_of_new_users_cases_is_flagged_and_every_case_stays(serve, console) -> None:
+async def test_a_burst_of_new_users_cases_is_flagged_and_every_case_stays(serve) -> None:
     running = await serve(burst_cases=3, burst_window=60.0)
     app = running.app
     await make_account(app, "hoa", role="supervisor")
@@ -60,7 +60,7 @@ async def test_a_burst_of_new_users_cases_is_flagged_and_every_case_stays(serve,
     children = [Child(running.url, f"school-{n}") for n in range(4)]
     opened = [(await c.says("bố em đánh em chảy máu"))["handoff"]["case_id"] for c in children]
     assert all(opened) and len(set(opened)) == 4  # never refused
-    client = console()
+    client = Console(running.url)
     await client.login("hoa")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 20
@@ -73,6 +73,7 @@ async def test_a_burst_of_new_users_cases_is_flagged_and_every_case_stays(serve,
     assert set(opened) <= queue
     for child in children:
         await child.close()
+    await client.close()
 
 
 async def test_burst_rules_count_only_new_users_on_one_channel(running) -> None:
