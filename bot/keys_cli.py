@@ -22,7 +22,7 @@ from bot.rasa_tracker import RasaTrackerStore
 from bot.settings import get_settings
 from bot.storage.db import Database, sqlite_path
 from bot.storage.encryption import cipher, use_keys
-from bot.storage.rotation import ENCRYPTED_COLUMNS, has_table, rewrite
+from bot.storage.rotation import encrypted_columns, has_table, rewrite
 from common.datakeys import KEY_FILE, file_keys, keys_from_environment, new_key, write_private
 
 FIRST_ENCRYPTED_REVISION = "0005"
@@ -34,7 +34,7 @@ async def rotate_all(database_url: str, tracker_url: str) -> dict[str, int]:
     db, tracker = Database(database_url), RasaTrackerStore(tracker_url)
     keys = cipher()
     try:
-        for table, column in ENCRYPTED_COLUMNS:
+        for table, column in encrypted_columns():
             counts[f"{table}.{column}"] = await rewrite(db.engine, table, column, keys.rotate)
         counts["rasa events"] = await tracker.rotate()
         await vacuum(db)

@@ -340,7 +340,7 @@ class CaseStepEntry(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     step: Mapped[str] = mapped_column(String(14))
     counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)
-    note: Mapped[str | None] = mapped_column(Text, default=None)
+    note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -369,8 +369,8 @@ class CaseTransfer(Base):
     from_counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
     to_counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")
-    note: Mapped[str] = mapped_column(Text, default="")
-    answer: Mapped[str | None] = mapped_column(Text, default=None)  # why it was rejected
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
+    answer: Mapped[str | None] = mapped_column(EncryptedText, default=None)  # why rejected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -384,7 +384,7 @@ class FollowUp(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellors.id"))
     due_at: Mapped[datetime] = mapped_column(index=True)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     done_by: Mapped[int | None] = mapped_column(ForeignKey("counsellors.id"), default=None)

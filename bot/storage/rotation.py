@@ -10,9 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.storage.db import checkpoint
 
 BATCH = 500
-# every encrypted column of the gateway's database: (table, column)
-ENCRYPTED_COLUMNS = (("messages", "text"), ("notes", "text"), ("referrals", "note"),
-                     ("reviews", "resolution"), ("outbox", "payload"))
+
+
+def encrypted_columns() -> list[tuple[str, str]]:
+    """Every encrypted column of the gateway's models: (table, column)."""
+    from bot.storage.encryption import EncryptedJSON, EncryptedText
+    from bot.storage.models import Base
+
+    return [(table.name, column.name) for table in Base.metadata.sorted_tables
+            for column in table.columns
+            if isinstance(column.type, EncryptedText | EncryptedJSON)]
 
 
 async def has_table(engine: AsyncEngine, table: str) -> bool:

@@ -144,7 +144,13 @@ def test_a_new_data_dir_gets_owner_only_keys_and_database(tmp_path: Path) -> Non
 
 def test_no_query_filters_on_encrypted_text() -> None:
     """Encrypted columns can only be NULL or not in SQL: nothing may compare or search them."""
-    columns = r"(Message\.text|Note\.text|Referral\.note|Review\.resolution|OutboxItem\.payload)"
+    from bot.storage.models import Base
+    from bot.storage.rotation import encrypted_columns
+
+    classes = {m.class_.__table__.name: m.class_.__name__ for m in Base.registry.mappers}
+    columns = "(" + "|".join(rf"{classes[t]}\.{c}" for t, c in encrypted_columns()) + ")"
+    assert {"Message.text", "Note.text", "OutboxItem.payload"} <= {
+        f"{classes[t]}.{c}" for t, c in encrypted_columns()}
     searching = re.compile(columns + r"\s*(==|!=|\.(like|ilike|contains|startswith|endswith|"
                            r"in_|regexp_match|match)\b)")
     offenders = [f"{path}:{n}" for path in sorted((ROOT / "bot").rglob("*.py"))
