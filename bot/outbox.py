@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,18 +34,26 @@ def backoff(attempts: int) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
 class RateLimiter:
     """Token buckets: `rate` sends a second with bursts of `burst`, per key."""
 
-    def __init__(self, rate: float, burst: float) -> None:
+    def __init__(
+        self, rate: float, burst: float, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.rate = rate
         self.burst = burst
+        self.clock = clock
+        self.sleep = sleep
         self._buckets: dict[object, tuple[float, float]] = {}
 
     async def acquire(self, key: object) -> None:
         """Wait until the key may send once more."""
         while True:
-            now = time.monotonic()
+            now = self.clock()
             tokens, at = self._buckets.get(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - at) * self.rate)
             if tokens >= 1.0:
@@ -54,7 +62,7 @@ class RateLimiter:
                     self._forget(now)
                 return
             self._buckets[key] = (tokens, now)
-            await asyncio.sleep((1.0 - tokens) / self.rate)
+            await self.sleep((1.0 - tokens) / self.rate)
 
     def _forget(self, now: float) -> None:
         full = [
@@ -75,46 +83,79 @@ class OutboxWorker:
         poll_seconds: float = 0.5,
         per_chat: RateLimiter | None = None,
         overall: RateLimiter | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.db = db
         self.privacy = privacy
         self.senders = dict(senders)
         self.poll_seconds = poll_seconds
-        self.per_chat = per_chat or RateLimiter(rate=1.0, burst=3.0)
-        self.overall = overall or RateLimiter(rate=30.0, burst=30.0)
+        self.per_chat = per_chat or RateLimiter(rate=1.0, burst=3.0, clock=clock)
+        self.overall = overall or RateLimiter(rate=30.0, burst=30.0, clock=clock)
+        self.clock = clock
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused_until: dict[str, float] = {}
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._asked = 0  # how many times idle() was called: a check begun before is stale
 
     def wake(self) -> None:
         """Look for new items now instead of at the next poll."""
+        self._idle.clear()
         self._wake.set()
+
+    async def idle(self) -> None:
+        """Return once nothing is pending for this worker's channels and no send is in flight.
+
+        The check is made afresh after the call (an item queued just before is never missed),
+        so waiting for it and then counting what was sent also catches a late duplicate.
+        """
+        self._asked += 1
+        self.wake()
+        await self._idle.wait()
 
     async def run(self) -> None:
         """Claim and send until cancelled; a failing database only pauses the loop."""
         log.info("outbox worker started for %s", ", ".join(sorted(self.senders)) or "no channel")
         try:
             while True:
+                self._wake.clear()
+                asked = self._asked
                 try:
                     claimed = await self.claim_and_start()
+                    if not claimed and not self._idle.is_set():
+                        await self._note_idle(asked)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # the database may be restarting
                     log.warning("outbox claim failed: %s", type(exc).__name__)
                     claimed = 0
-                if not claimed:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                if claimed:
+                    self._idle.clear()
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    async def _note_idle(self, asked: int) -> None:
+        """Set the idle signal if nothing is pending or in flight and no newer idle() asked."""
+        if not self._in_flight and not await self.pending() and asked == self._asked:
+            self._idle.set()
+
+    async def pending(self) -> int:
+        """How many items of this worker's channels are not yet sent (nor given up)."""
+        return await pending_items(self.db, tuple(self.senders))
+
+    def paused(self, channel: str) -> bool:
+        """True while a channel waits out the platform's `retry_after`."""
+        return self._paused_until.get(channel, 0.0) > self.clock()
+
     async def claim_and_start(self) -> int:
         """Claim the head item of each chat that is due, and start sending it."""
-        channels = [c for c in self.senders if self._paused_until.get(c, 0.0) <= time.monotonic()]
+        channels = [c for c in self.senders if not self.paused(c)]
         if not channels:
             return 0
         now = utcnow()
@@ -230,7 +271,7 @@ class OutboxWorker:
     async def _failed(self, item_id: int, channel: str, exc: SendError, sender: Sender) -> None:
         reason = scrub(str(exc), sender.secrets)
         if exc.retry_after is not None:
-            self._paused_until[channel] = time.monotonic() + exc.retry_after
+            self._paused_until[channel] = self.clock() + exc.retry_after
             log.warning("%s asked to wait %.1fs", channel, exc.retry_after)
 
         async def record() -> None:
@@ -264,3 +305,12 @@ class OutboxWorker:
                 .values(status="dead", last_error=reason, attempts=OutboxItem.attempts + 1)
             )
         log.error("outbox item %s on %s dead: %s", item_id, channel, reason)
+
+
+async def pending_items(db: Database, channels: tuple[str, ...] | None = None) -> int:
+    """Items not yet sent nor given up (on these channels): 0 means the outbox is drained."""
+    query = select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+    if channels is not None:
+        query = query.where(OutboxItem.channel.in_(channels))
+    async with db.session() as session:
+        return int(await session.scalar(query) or 0)

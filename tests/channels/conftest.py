@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
+from tests.fakes.rasa import FakeRasa
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo import FakeZaloBot, FakeZaloOA
 from tests.gateway.conftest import make_app, make_settings, serve  # noqa: F401 - fixtures
 
+T = TypeVar("T")
 TG_SECRET = "tg-webhook-secret-for-tests"
 ZALO_APP_ID = "zalo-app-1"
 ZALO_SECRET = "zalo-oa-secret"
@@ -39,6 +41,14 @@ def zalo() -> Iterator[FakeZaloOA]:
 def zalo_bot() -> Iterator[FakeZaloBot]:
     """A fake Zalo Bot Platform API."""
     fake = FakeZaloBot().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    """A scripted fake Rasa on loopback."""
+    fake = FakeRasa().start()
     yield fake
     fake.stop()
 
@@ -75,6 +85,20 @@ def channel_settings(
     return values
 
 
+async def settled(app: Any, within: float = 30.0) -> None:
+    """Wait until each channel has answered what it stored and the outbox has sent everything.
+
+    Counting after this (not after a sleep) also catches a late or duplicate message.
+    """
+
+    async def quiet() -> None:
+        for adapter in app.ctx.channels.values():
+            await adapter.background.idle()
+        await app.ctx.outbox.idle()
+
+    await asyncio.wait_for(quiet(), within)
+
+
 async def until(check: Callable[[], Any], within: float = 20.0, what: str = "condition") -> Any:
     """Wait (without blocking the loop) until check() is truthy; return its value."""
     deadline = time.monotonic() + within
@@ -85,3 +109,14 @@ async def until(check: Callable[[], Any], within: float = 20.0, what: str = "con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def until_async(check: Callable[[], Awaitable[T]], within: float = 20.0,
+                      what: str = "condition") -> T:
+    """Wait (without blocking the loop) until an async check gives a truthy value; return it."""
+    deadline = time.monotonic() + within
+    while not (value := await check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+    return value
