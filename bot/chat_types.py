@@ -20,10 +20,11 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to the user: text with optional buttons."""
+    """One message to the user: text with optional buttons, and what kind of reply it is."""
 
     text: str
     buttons: tuple[Button, ...] = ()
+    kind: str = "answer"  # answer | escalation | review | case | wipe | ... (not in the contract)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form, as in the /api/chat contract."""
@@ -36,7 +37,7 @@ class Reply:
             Button(str(b.get("title", "")), str(b.get("payload", "")))
             for b in data.get("buttons") or []
         )
-        return cls(str(data.get("text") or ""), buttons)
+        return cls(str(data.get("text") or ""), buttons, str(data.get("kind") or "answer"))
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class Inbound:
     platform_user_id: str
     text: str
     platform_id: str | None = None
-    kind: str = "text"  # text | image | sticker | file | audio | other
+    kind: str = "text"  # text | image | sticker | file | audio | other (a caption is its text)
     address: str | None = None  # where to reply (chat id); defaults to platform_user_id
+    action: str | None = None  # a channel's own request, e.g. "wipe" (clear the chat screen)
 
 
 @dataclass

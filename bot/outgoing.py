@@ -41,7 +41,23 @@ async def post_message(
                 message_id=message.id,
                 user_id=conversation.user_id,
                 channel=conversation.channel,
-                payload=reply.as_dict(),
+                payload={**reply.as_dict(), "kind": reply_kind(reply, author, case_id)},
             )
         )
     return message
+
+
+def reply_kind(reply: Reply, author: str, case_id: str | None) -> str:
+    """What a queued message is, for the channel's sender: the reply's own kind, else by author."""
+    if reply.kind != "answer":
+        return reply.kind
+    if author == "counsellor":
+        return "counsellor"
+    return "case" if case_id is not None else "answer"
+
+
+def queue_action(session: AsyncSession, conversation: Conversation, action: str) -> None:
+    """Queue a channel action (e.g. "wipe") in the chat's order; channels without it skip it."""
+    if conversation.channel not in PULL_CHANNELS:
+        session.add(OutboxItem(user_id=conversation.user_id, channel=conversation.channel,
+                               payload={"action": action}))

@@ -30,7 +30,7 @@ from bot.erasure import CANCEL, CONFIRM, erase_user_data, is_erase_request
 from bot.handoff.cases import active_case, open_or_raise
 from bot.handoff.replies import escalation_reply, review_line, risk_raised_reply, voiced
 from bot.handoff.reviews import note_review
-from bot.outgoing import PULL_CHANNELS, post_message
+from bot.outgoing import PULL_CHANNELS, post_message, queue_action
 from bot.privacy import Privacy, short
 from bot.rasa_client import RasaAnswer, RasaClient, RasaUnavailable, escape_command
 from bot.rasa_tracker import RasaTrackerStore
@@ -78,6 +78,15 @@ class Stored:
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """A stored inbound message waiting for its triage, route and reply."""
+
+    inbound: Inbound
+    pseudonym: str
+    stored: Stored
+
+
+@dataclass(frozen=True)
 class View:
     """What the triage and the router need of the conversation, read once after storing."""
 
@@ -101,11 +110,16 @@ class Outcome:
     """What routing decided to say and record for one message."""
 
     replies: list[Reply] = field(default_factory=list)
-    kind: str = "answer"  # answer | escalation | review | case | erasure
+    kind: str = "answer"  # answer | escalation | review | case | erasure | wipe
     triage: Triage | None = None
     learned: LearnedScores | None = None
     cues: tuple[str, ...] = ()
     body: str = ""
+
+
+def message_body(inbound: Inbound) -> str:
+    """The text to triage and answer: a text message's, or the caption sent with a photo."""
+    return inbound.text.strip()
 
 
 def activity_of(payloads: list[str]) -> str:
@@ -184,24 +198,48 @@ class Pipeline:
         """Store the message first, then triage, route and reply; one user's messages in order."""
         pseudonym = self.privacy.pseudonym(inbound.channel, inbound.platform_user_id)
         async with self._lock(pseudonym):
-            stored = await self._db(lambda: self._store_inbound(inbound, pseudonym))
-            if stored is None:
-                log.info("duplicate %s message from %s", inbound.channel, short(pseudonym))
+            arrival = await self._arrive(inbound, pseudonym)
+            if arrival is None:
                 return await self._db(lambda: self._duplicate(inbound, pseudonym))
-            view = await self._db(lambda: self._view(stored, inbound))
-            body = inbound.text.strip() if inbound.kind == "text" else ""
-            found, learned = await self._signals(body)
-            context = self._context(view, body)
-            triage = with_case(
-                decide(found, learned, context, text=body, fusion=self.fusion, limits=self.limits),
-                view.case_risk,
-            )
-            outcome = await self._route(inbound, pseudonym, stored, view, body, found, learned,
-                                        context, triage)
-            outcome.learned, outcome.cues = learned, found.cues
-            if outcome.triage is None:
-                outcome.triage = triage
-            return await self._db(lambda: self._reply(stored, view, outcome))
+            return await self._answer(arrival)
+
+    async def store(self, inbound: Inbound) -> Arrival | None:
+        """The store stage alone (None if seen before), for a webhook that answers once stored.
+
+        It takes no per-user lock, so a webhook is answered while an earlier message of the
+        same user is still being answered; `process` then keeps the order of storing.
+        """
+        pseudonym = self.privacy.pseudonym(inbound.channel, inbound.platform_user_id)
+        return await self._arrive(inbound, pseudonym)
+
+    async def process(self, arrival: Arrival) -> ChatResult:
+        """Triage, route and reply to a message `store` kept; one user's messages in order."""
+        async with self._lock(arrival.pseudonym):
+            return await self._answer(arrival)
+
+    async def _arrive(self, inbound: Inbound, pseudonym: str) -> Arrival | None:
+        stored = await self._db(lambda: self._store_inbound(inbound, pseudonym))
+        if stored is None:
+            log.info("duplicate %s message from %s", inbound.channel, short(pseudonym))
+            return None
+        return Arrival(inbound, pseudonym, stored)
+
+    async def _answer(self, arrival: Arrival) -> ChatResult:
+        inbound, pseudonym, stored = arrival.inbound, arrival.pseudonym, arrival.stored
+        view = await self._db(lambda: self._view(stored, inbound))
+        body = message_body(inbound)
+        found, learned = await self._signals(body)
+        context = self._context(view, body)
+        triage = with_case(
+            decide(found, learned, context, text=body, fusion=self.fusion, limits=self.limits),
+            view.case_risk,
+        )
+        outcome = await self._route(inbound, pseudonym, stored, view, body, found, learned,
+                                    context, triage)
+        outcome.learned, outcome.cues = learned, found.cues
+        if outcome.triage is None:
+            outcome.triage = triage
+        return await self._db(lambda: self._reply(stored, view, outcome))
 
     async def _signals(self, body: str) -> tuple[SafetyResult, LearnedScores | None]:
         """The rule screen and the learned signal on the text (none on an empty text)."""
@@ -245,11 +283,13 @@ class Pipeline:
         triage: Triage,
     ) -> Outcome:
         """Decide what to say: the case's chat, a new case, a guard reply, erasure or Rasa."""
+        if inbound.action == "wipe" and not triage.escalate:
+            return Outcome(kind="wipe", triage=triage)
         if view.state != "bot":
             return Outcome(kind="case", triage=triage)
         if triage.escalate:
             return Outcome(kind="escalation", triage=triage)
-        if inbound.kind != "text":
+        if inbound.kind != "text" and not body:
             return Outcome([Reply(text("non_text"))])
         if not body:
             return Outcome([Reply(text("empty_text"))])
@@ -280,7 +320,7 @@ class Pipeline:
     def _with_review(self, outcome: Outcome, view: View) -> Outcome:
         """A doubtful message: the usual answer plus one gentle line."""
         if outcome.triage is not None and outcome.triage.decision is Decision.REVIEW:
-            outcome.replies = [*outcome.replies, Reply(review_line(view.audience))]
+            outcome.replies = [*outcome.replies, Reply(review_line(view.audience), kind="review")]
             outcome.kind = "review"
         return outcome
 
@@ -305,7 +345,7 @@ class Pipeline:
                         else None,
                         direction="in",
                         author="user",
-                        text=inbound.text if inbound.kind == "text" else None,
+                        text=inbound.text if inbound.kind == "text" or inbound.text else None,
                         kind=inbound.kind,
                         platform_id=self._stored_reference(inbound),
                     )
@@ -392,7 +432,7 @@ class Pipeline:
             if conversation.state != "bot" and case is None:  # closed elsewhere: back to the bot
                 conversation.state = "bot"
             offered = list(conversation.offered_payloads or [])
-            body = inbound.text.strip() if inbound.kind == "text" else ""
+            body = message_body(inbound)
             guessed = (
                 speaker.from_payload(body, conversation.speaker)
                 if body in offered
@@ -445,6 +485,8 @@ class Pipeline:
             await session.execute(
                 update(Message).where(Message.id == stored.message_id).values(triage=record)
             )
+            if outcome.kind == "wipe":
+                return await self._wipe(session, conversation, stored, view, triage)
             if outcome.kind == "case" or conversation.state != "bot":
                 return await self._in_case(session, conversation, stored, view, triage)
             if outcome.kind == "escalation":
@@ -481,7 +523,7 @@ class Pipeline:
                                 category=triage.category, source="triage",
                                 reasons=list(triage.reasons))
             replies.append(Reply(risk_raised_reply(case.category, case.risk,
-                                                   audience=view.audience)))
+                                                   audience=view.audience), kind="escalation"))
         elif conversation.state == "waiting":
             first = conversation.waiting_ack_at is None
             replies.append(Reply(voiced("waiting_ack" if first else "waiting_ack_again",
@@ -511,7 +553,7 @@ class Pipeline:
             update(Message).where(Message.id == stored.message_id).values(case_id=case.id)
         )
         reply = Reply(escalation_reply(case.category, case.risk, audience=view.audience,
-                                       request=triage.request))
+                                       request=triage.request), kind="escalation")
         await post_message(session, conversation, reply, author="bot", case_id=case.id)
         remember_offered(conversation, [])
         conversation.waiting_ack_at = None
@@ -542,11 +584,31 @@ class Pipeline:
             replies = [Reply(text("erase_done"))]
         if triage.decision is Decision.REVIEW:
             await note_review(session, conversation, stored.message_id, triage)
-            replies.append(Reply(review_line(view.audience)))
+            replies.append(Reply(review_line(view.audience), kind="review"))
         for reply in replies:
             await post_message(session, conversation, reply, author="bot")
         remember_offered(conversation, replies)
         return ChatResult(replies=replies, triage=triage.decision.value, kind="erasure")
+
+    async def _wipe(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        stored: Stored,
+        view: View,
+        triage: Triage,
+    ) -> ChatResult:
+        """Clear the chat from the user's screen (the channel does it) and say so; records stay."""
+        case = await active_case(session, conversation)
+        if triage.decision is Decision.REVIEW:
+            await note_review(session, conversation, stored.message_id, triage)
+        queue_action(session, conversation, "wipe")
+        reply = Reply(text("wipe_done"), kind="wipe")
+        await post_message(session, conversation, reply, author="bot",
+                           case_id=case.id if case is not None else None)
+        remember_offered(conversation, [reply])
+        return ChatResult(replies=[reply], handoff=_handoff_of(case),
+                          triage=triage.decision.value, kind="wipe")
 
     async def handoff_state(self, channel: str, pseudonym: str) -> Handoff:
         """The current handoff state of a user's conversation."""

@@ -8,12 +8,15 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sanic import Blueprint, Sanic
 from sanic.response import HTTPResponse, json
 
 from bot.chat_types import Button, Inbound, Reply
+
+if TYPE_CHECKING:
+    from bot.pipeline import Arrival
 
 log = logging.getLogger("kidsafe.channels")
 
@@ -68,7 +71,7 @@ class Sender(Protocol):
 
 @dataclass
 class Background:
-    """Fire-and-forget tasks kept referenced until done (webhooks answered before processing)."""
+    """Tasks kept referenced until done: webhooks are answered once stored, processed after."""
 
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -85,22 +88,43 @@ class Background:
 
         task.add_done_callback(done)
 
-    def accept(
+    async def accept(
         self,
         app: Sanic | None,
         body: bytes,
         parse: Callable[[dict[str, Any]], Inbound | None],
         what: str,
     ) -> HTTPResponse:
-        """Answer a verified webhook at once and hand its message to the pipeline afterwards."""
+        """Store a verified webhook's message, answer, then triage and reply in the background."""
         try:
             payload = jsonlib.loads(body)
         except ValueError:
             return json({"error": "invalid JSON"}, status=400)
+        if has_lone_surrogate(payload):
+            log.warning("%s refused: a lone UTF-16 surrogate in its text", what)
+            return json({"error": "invalid text (lone UTF-16 surrogate)"}, status=400)
         inbound = parse(payload) if isinstance(payload, dict) else None
-        if inbound is not None and app is not None:
-            self.spawn(hand_over(app, inbound), what)
+        if inbound is None:
+            return json({"ok": True})  # an event without a user's message (follow, seen...)
+        if app is None:
+            return json({"error": "not ready"}, status=503)  # the platform retries later
+        return await self.store_then_process(app, inbound, what)
+
+    async def store_then_process(self, app: Sanic, inbound: Inbound, what: str) -> HTTPResponse:
+        """Store the message before answering (503 if that failed), then process it."""
+        try:
+            arrival = await app.ctx.pipeline.store(inbound)
+        except Exception as exc:  # the platform retries a message it got no 200 for
+            log.error("%s not stored: %s", what, type(exc).__name__)
+            return json({"error": "not stored"}, status=503)
+        if arrival is not None:
+            self.spawn(process(app, arrival), what)
         return json({"ok": True})
+
+    async def idle(self) -> None:
+        """Wait until every task started so far (and any it started meanwhile) has ended."""
+        while running := [task for task in self.tasks if not task.done()]:
+            await asyncio.wait(running)
 
     async def drain(self, within: float = 5.0) -> None:
         """Wait a little for running tasks at shutdown."""
@@ -112,6 +136,7 @@ class ChannelAdapter(ABC):
     """A messaging platform: its webhook blueprint, its sender, and start/stop hooks."""
 
     name: str
+    background: Background  # the messages it stored and is still answering
 
     @abstractmethod
     def blueprint(self) -> Blueprint:
@@ -159,7 +184,20 @@ def scrub(message: str, secrets: Iterable[str]) -> str:
     return message[:300]
 
 
-async def hand_over(app: Sanic, inbound: Inbound) -> None:
-    """Give an inbound message to the pipeline (which stores it and queues the replies)."""
-    await app.ctx.pipeline.handle(inbound)
+def has_lone_surrogate(value: object) -> bool:
+    """True when parsed JSON holds a lone UTF-16 surrogate (text no database can store)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(has_lone_surrogate(v) for v in value)
+
+
+async def process(app: Sanic, arrival: Arrival) -> None:
+    """Triage, route and reply to a stored message, then wake the outbox for its replies."""
+    await app.ctx.pipeline.process(arrival)
     app.ctx.outbox_wake()

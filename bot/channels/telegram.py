@@ -6,14 +6,16 @@ import asyncio
 import contextlib
 import hmac
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, empty, json
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from telegram import (
+    Bot,
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -31,28 +33,44 @@ from telegram.ext import (
 )
 
 from bot.channels.base import (
+    Background,
     ChannelAdapter,
     Delivery,
     SendError,
-    hand_over,
+    has_lone_surrogate,
     log,
+    process,
     scrub,
     split_text,
 )
 from bot.chat_types import Button, Inbound, Reply
-from bot.outgoing import post_message
-from bot.privacy import short
 from bot.settings import Settings
-from bot.storage.models import Conversation, InboundReceipt, Message, OutboxItem, User, utcnow
-from common.content import message as text
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Message, utcnow
+
+if TYPE_CHECKING:
+    from bot.pipeline import Arrival
 
 CHANNEL = "telegram"
 WIPE = "/xoa"
 WIPE_WORDS = frozenset({"/xoa", "/xóa", "/wipe", "xoa khung chat"})
 WIPE_BUTTON = Button("🧹 Xóa tin nhắn trong khung chat", WIPE)
+# The wipe button goes under every reply of these kinds (and under the main menu).
+WIPE_OFFERED_KINDS = frozenset({"escalation", "review", "case"})
 DELETABLE_FOR = timedelta(hours=47)  # Telegram deletes messages younger than 48 hours
 ALLOWED_UPDATES = ["message", "callback_query"]
 PRIVATE = filters.ChatType.PRIVATE
+
+
+@dataclass
+class Receipt:
+    """Whether the update a webhook request is handling could be stored."""
+
+    stored: bool = True
+
+
+# Set by the webhook around `process_update`; the handler (awaited in the same task) reports.
+_RECEIPT: ContextVar[Receipt | None] = ContextVar("telegram_receipt", default=None)
 
 
 class TelegramAdapter(ChannelAdapter):
@@ -74,6 +92,7 @@ class TelegramAdapter(ChannelAdapter):
             builder = builder.updater(None)
         self.application = builder.build()
         self.ready = asyncio.Event()
+        self.background = Background()
         self._app: Sanic | None = None
         self._connector: asyncio.Task[None] | None = None
         self._add_handlers()
@@ -102,7 +121,7 @@ class TelegramAdapter(ChannelAdapter):
         return bp
 
     async def webhook(self, request: Request) -> HTTPResponse:
-        """Check the secret in constant time, then put the update on the application's queue."""
+        """Check the secret, store the update's message, then answer (Telegram retries a 5xx)."""
         expected = self.settings.telegram_webhook_secret.encode()
         given = (request.headers.get("X-Telegram-Bot-Api-Secret-Token") or "").encode()
         if not expected or not hmac.compare_digest(given, expected):
@@ -111,12 +130,25 @@ class TelegramAdapter(ChannelAdapter):
             return json({"error": "not ready"}, status=503)  # Telegram retries later
         try:
             data = request.json
+        except Exception:
+            data = None
+        if has_lone_surrogate(data):
+            log.warning("telegram update refused: a lone UTF-16 surrogate in its text")
+            return json({"error": "invalid text (lone UTF-16 surrogate)"}, status=400)
+        try:
             update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
         except Exception:
             update = None
         if update is None:
             return json({"error": "not a Telegram update"}, status=400)
-        await self.application.update_queue.put(update)
+        receipt = Receipt()
+        token = _RECEIPT.set(receipt)
+        try:
+            await self.application.process_update(update)  # the handler stores, then returns
+        finally:
+            _RECEIPT.reset(token)
+        if not receipt.stored:
+            return json({"error": "not stored"}, status=503)  # Telegram sends it again
         return empty(200)
 
     # ---- handlers --------------------------------------------------------------------------
@@ -129,13 +161,11 @@ class TelegramAdapter(ChannelAdapter):
         """A text message (or an unknown command) goes to the pipeline."""
         message = update.effective_message
         body = message.text if message is not None and message.text else ""
-        if body.strip().lower() in WIPE_WORDS:
-            await self.wipe(update)
-            return
-        await self._hand_over(update, body)
+        wipe = body.strip().lower() in WIPE_WORDS
+        await self._hand_over(update, body, action="wipe" if wipe else None)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stickers, photos, voice...: the pipeline answers that the bot reads only text."""
+        """Stickers, photos, voice...: a caption is text to triage; without one, non-text."""
         message = update.effective_message
         kind = "other"
         if message is not None:
@@ -154,15 +184,14 @@ class TelegramAdapter(ChannelAdapter):
         query = update.callback_query
         if query is None:
             return
-        asyncio.create_task(self._quietly(query.answer()))
-        if query.data == WIPE:
-            await self.wipe(update)
-            return
-        await self._hand_over(update, query.data or "")
+        self.background.spawn(self._quietly(query.answer()), "telegram callback answer")
+        data = query.data or ""
+        await self._hand_over(update, data, action="wipe" if data == WIPE else None)
 
     async def on_wipe_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/xoa: delete the conversation from the child's screen."""
-        await self.wipe(update)
+        """/xoa: delete the conversation from the child's screen (through the pipeline)."""
+        message = update.effective_message
+        await self._hand_over(update, (message.text if message else None) or WIPE, action="wipe")
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a handler error by type only (no chat ids, no token)."""
@@ -171,7 +200,9 @@ class TelegramAdapter(ChannelAdapter):
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _inbound(self, update: Update, body: str, kind: str = "text") -> Inbound | None:
+    def _inbound(
+        self, update: Update, body: str, kind: str = "text", action: str | None = None
+    ) -> Inbound | None:
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return None
@@ -186,15 +217,32 @@ class TelegramAdapter(ChannelAdapter):
             platform_id=platform_id,
             kind=kind,
             address=str(chat.id),
+            action=action,
         )
 
-    async def _hand_over(self, update: Update, body: str, kind: str = "text") -> None:
-        inbound = self._inbound(update, body, kind)
+    async def _hand_over(
+        self, update: Update, body: str, kind: str = "text", action: str | None = None
+    ) -> None:
+        """Store the message (the webhook answers after this), then answer it in the background."""
+        inbound = self._inbound(update, body, kind, action)
         if inbound is None or self._app is None:
             return
-        # No await before handle(): the pipeline's per-user lock keeps the order of arrival.
+        try:
+            arrival = await self._app.ctx.pipeline.store(inbound)
+        except Exception:
+            receipt = _RECEIPT.get()
+            if receipt is not None:
+                receipt.stored = False
+            raise
+        if arrival is not None:
+            self.background.spawn(self._answer(arrival), "telegram update")
+
+    async def _answer(self, arrival: Arrival) -> None:
+        """Triage, route and reply, showing "typing…" meanwhile."""
+        assert self._app is not None
+        inbound = arrival.inbound
         async with self._typing(int(inbound.address or inbound.platform_user_id)):
-            await hand_over(self._app, inbound)
+            await process(self._app, arrival)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
@@ -222,44 +270,6 @@ class TelegramAdapter(ChannelAdapter):
     async def show_typing(self, address: str) -> None:
         """Show "typing…" once in a chat (a counsellor is writing); a failure is only logged."""
         await self._quietly(self.application.bot.send_chat_action(int(address), ChatAction.TYPING))
-
-    async def wipe(self, update: Update) -> None:
-        """Queue the deletion of the chat's messages (after anything still queued), then a note."""
-        inbound = self._inbound(update, WIPE)
-        if inbound is None or self._app is None:
-            return
-        privacy, db = self._app.ctx.privacy, self._app.ctx.db
-        pseudonym = privacy.pseudonym(CHANNEL, inbound.platform_user_id)
-        try:
-            async with db.session() as session:
-                session.add(InboundReceipt(channel=CHANNEL, platform_id=inbound.platform_id))
-                await session.flush()
-                user = await session.scalar(
-                    select(User).where(User.channel == CHANNEL, User.pseudonym == pseudonym)
-                )
-                conversation = user and await session.scalar(
-                    select(Conversation).where(Conversation.user_id == user.id)
-                )
-                if user is None or conversation is None:
-                    return
-                session.add(
-                    Message(
-                        conversation_id=conversation.id,
-                        direction="in",
-                        author="user",
-                        text=WIPE,
-                        platform_id=inbound.platform_id,
-                    )
-                )
-                session.add(
-                    OutboxItem(user_id=user.id, channel=CHANNEL, payload={"action": "wipe"})
-                )
-                await session.flush()
-                await post_message(session, conversation, Reply(text("wipe_done")), author="bot")
-        except IntegrityError:
-            log.info("duplicate telegram wipe from %s", short(pseudonym))
-            return
-        self._app.ctx.outbox_wake()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -308,6 +318,7 @@ class TelegramAdapter(ChannelAdapter):
 
     async def stop(self, app: Sanic) -> None:
         """Stop polling and the application; the webhook stays set for the next start."""
+        await self.background.drain()
         if self._connector is not None:
             self._connector.cancel()
             await asyncio.gather(self._connector, return_exceptions=True)
@@ -320,8 +331,9 @@ class TelegramAdapter(ChannelAdapter):
             await self.application.shutdown()
 
     def sender(self) -> TelegramSender:
-        """The sender the outbox worker uses."""
-        return TelegramSender(self)
+        """The sender the outbox worker uses (after start: it reads the gateway's database)."""
+        assert self._app is not None, "start() before sender()"
+        return TelegramSender(self.application.bot, self.ready, self.secrets, self._app.ctx.db)
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
@@ -335,8 +347,9 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
 
 
 def offers_wipe(reply: Reply) -> bool:
-    """The wipe button goes under the main menu and under every message naming the hotline."""
-    return "111" in reply.text or any(b.payload == "/start_lesson" for b in reply.buttons)
+    """The wipe button goes under the main menu and under escalations, reviews and case replies."""
+    menu = any(b.payload == "/start_lesson" for b in reply.buttons)
+    return menu or reply.kind in WIPE_OFFERED_KINDS
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -348,13 +361,17 @@ class TelegramSender:
 
     channel = CHANNEL
 
-    def __init__(self, adapter: TelegramAdapter) -> None:
-        self.adapter = adapter
-        self.secrets = adapter.secrets
+    def __init__(
+        self, bot: Bot, ready: asyncio.Event, secrets: tuple[str, ...], db: Database
+    ) -> None:
+        self.bot = bot
+        self.ready = ready
+        self.secrets = secrets
+        self.db = db
 
     async def send(self, delivery: Delivery) -> list[str]:
         """Send one item; raise SendError (retry_after on 429, permanent when refused)."""
-        if not self.adapter.ready.is_set():
+        if not self.ready.is_set():
             raise SendError("telegram not connected yet", retry_after=2.0)
         if delivery.payload.get("action") == "wipe":
             return await self._wipe(delivery)
@@ -369,7 +386,7 @@ class TelegramSender:
         for index in range(len(done), len(parts)):
             last = index == len(parts) - 1
             try:
-                sent = await self.adapter.application.bot.send_message(
+                sent = await self.bot.send_message(
                     int(delivery.address), parts[index], reply_markup=markup if last else None
                 )
             except TelegramError as exc:
@@ -389,10 +406,8 @@ class TelegramSender:
 
     async def _wipe(self, delivery: Delivery) -> list[str]:
         """Delete the messages of this chat that Telegram still lets a bot delete."""
-        app = self.adapter._app
-        assert app is not None
         since = utcnow() - DELETABLE_FOR
-        async with app.ctx.db.session() as session:
+        async with self.db.session() as session:
             rows = await session.execute(
                 select(Message.direction, Message.platform_id)
                 .join(Conversation, Conversation.id == Message.conversation_id)
@@ -403,7 +418,7 @@ class TelegramSender:
                 )
             )
             ids = sorted({i for direction, pid in rows.all() for i in _message_ids(direction, pid)})
-        bot = self.adapter.application.bot
+        bot = self.bot
         for start in range(0, len(ids), 100):
             try:
                 await bot.delete_messages(int(delivery.address), ids[start : start + 100])

@@ -75,7 +75,8 @@ class ZaloBotAdapter(ChannelAdapter):
         given = (request.headers.get("X-Bot-Api-Secret-Token") or "").encode()
         if not expected or not hmac.compare_digest(given, expected):
             return json({"error": "forbidden"}, status=403)
-        return self.background.accept(self._app, request.body, parse_update, "zalo bot update")
+        return await self.background.accept(self._app, request.body, parse_update,
+                                            "zalo bot update")
 
     async def start(self, app: Sanic) -> None:
         """Remember the app (pipeline, outbox)."""

@@ -1,8 +1,11 @@
-"""Telegram without Rasa: webhook authentication, de-duplication, non-text, wipe."""
+"""Telegram without Rasa: webhook authentication, storing before answering, de-duplication,
+photos and captions, the wipe through the pipeline, and where the wipe button is offered."""
 
 from __future__ import annotations
 
-import asyncio
+import json
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import httpx
@@ -10,22 +13,45 @@ from sqlalchemy import func, select
 
 from bot.storage.models import InboundReceipt, Message, OutboxItem
 from common.content import message as text
-from tests.channels.conftest import TG_SECRET, channel_settings, until
+from tests.channels.conftest import TG_SECRET, channel_settings, settled, until
+from tests.channels.support import counsellor_replies, open_case_ids
 from tests.fakes.telegram import FakeTelegram, Updates
+
+REFUSE_MESSAGES = """CREATE TRIGGER refuse_messages BEFORE INSERT ON messages
+BEGIN SELECT RAISE(ABORT, 'the database refuses writes'); END"""
 
 
 async def post(url: str, update: dict[str, Any], secret: str | None = TG_SECRET) -> int:
     """Post an update to the gateway's webhook as Telegram does."""
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return (await post_raw(url, json.dumps(update).encode(), secret)).status_code
+
+
+async def post_raw(url: str, body: bytes, secret: str | None = TG_SECRET) -> httpx.Response:
+    """Post a raw JSON body to the Telegram webhook."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     async with httpx.AsyncClient() as client:
-        response = await client.post(url + "/webhooks/telegram", json=update, headers=headers)
-    return response.status_code
+        return await client.post(url + "/webhooks/telegram", content=body, headers=headers)
 
 
 async def count(app: Any, model: Any) -> int:
     """Rows in a table."""
     async with app.ctx.db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def ready(serve: Any, telegram: FakeTelegram) -> Any:
+    """A gateway with the Telegram channel connected to the fake."""
+    running = await serve(**channel_settings(telegram))
+    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+    return running
+
+
+def wipe_offered(params: dict[str, Any]) -> bool:
+    """True when a sent message carries the wipe button."""
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return any(b.get("callback_data") == "/xoa" for row in rows for b in row)
 
 
 async def test_webhook_set_at_start_with_secret(serve, telegram: FakeTelegram) -> None:
@@ -38,8 +64,7 @@ async def test_webhook_set_at_start_with_secret(serve, telegram: FakeTelegram) -
 
 
 async def test_forged_or_missing_secret_is_rejected_and_nothing_stored(serve, telegram) -> None:
-    running = await serve(**channel_settings(telegram))
-    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+    running = await ready(serve, telegram)
     updates = Updates()
     assert await post(running.url, updates.text("bố em đánh em"), secret="wrong") == 403
     assert await post(running.url, updates.text("xin chào"), secret=None) == 403
@@ -49,51 +74,129 @@ async def test_forged_or_missing_secret_is_rejected_and_nothing_stored(serve, te
     assert telegram.sent() == []
 
 
+async def test_update_is_stored_before_the_webhook_answers(serve, telegram) -> None:
+    running = await ready(serve, telegram)
+    child = Updates(user_id=5010)
+    assert await post(running.url, child.text("chào bạn")) == 200
+    # no waiting: the 200 came after the message was stored
+    assert await count(running.app, InboundReceipt) == 1
+    assert await count(running.app, Message) >= 1
+
+
+async def test_update_the_database_refused_gets_503_and_is_kept_when_sent_again(
+    serve, telegram: FakeTelegram
+) -> None:
+    running = await ready(serve, telegram)
+    database = running.app.ctx.settings.database_url.split(":///", 1)[1]
+    update = Updates(user_id=5011).text("bố em đánh em đau lắm")
+    with closing(sqlite3.connect(database, timeout=60)) as connection:
+        connection.execute(REFUSE_MESSAGES)
+    try:
+        assert await post(running.url, update) == 503  # Telegram keeps it and sends it again
+    finally:
+        with closing(sqlite3.connect(database, timeout=60)) as connection:
+            connection.execute("DROP TRIGGER refuse_messages")
+    assert await count(running.app, InboundReceipt) == 0
+    assert await post(running.url, update) == 200  # Telegram's retry
+    await settled(running.app)
+    [reply] = telegram.texts(5011)
+    assert "111" in reply
+    assert len(await open_case_ids(running.app.ctx.db)) == 1
+
+
+async def test_lone_surrogate_is_refused_with_400_and_nothing_stored(serve, telegram) -> None:
+    running = await ready(serve, telegram)
+    body = json.dumps(Updates(user_id=5012).text("em \ud800 sợ")).encode()  # "\ud800" escaped
+    response = await post_raw(running.url, body)
+    assert response.status_code == 400 and "surrogate" in response.json()["error"]
+    await settled(running.app)
+    assert await count(running.app, Message) == 0
+    assert telegram.sent() == []
+
+
 async def test_duplicate_update_answered_once(serve, telegram: FakeTelegram) -> None:
-    running = await serve(**channel_settings(telegram))
-    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+    running = await ready(serve, telegram)
     update = Updates(user_id=5001).text("chào bạn")
     for _ in range(3):
         assert await post(running.url, update) == 200
-    await until(lambda: telegram.texts(5001), what="a reply")
-    await running.app.ctx.outbox.claim_and_start()  # nothing more is queued
+    await settled(running.app)
     assert telegram.texts(5001) == [text("rasa_down")]  # Rasa is down in this test: one apology
     assert await count(running.app, InboundReceipt) == 1
     assert any(c.params.get("action") == "typing" for c in telegram.calls_of("sendChatAction"))
 
 
 async def test_sticker_gets_i_read_text_with_hotline(serve, telegram: FakeTelegram) -> None:
-    running = await serve(**channel_settings(telegram))
-    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+    running = await ready(serve, telegram)
     assert await post(running.url, Updates(user_id=5002).sticker()) == 200
-    texts = await until(lambda: telegram.texts(5002), what="a reply")
-    assert texts == [text("non_text")]
-    assert "111" in texts[0]
+    await settled(running.app)
+    assert telegram.texts(5002) == [text("non_text")]
+    assert "111" in telegram.texts(5002)[0]
 
 
-async def test_wipe_deletes_the_chat_and_keeps_the_record(serve, telegram) -> None:
-    running = await serve(**channel_settings(telegram))
-    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+async def test_photo_caption_is_triaged_and_a_bare_photo_is_not_text(serve, telegram) -> None:
+    running = await ready(serve, telegram)
+    assert await post(running.url, Updates(user_id=5013).photo("bố em đánh em đau lắm")) == 200
+    assert await post(running.url, Updates(user_id=5014).photo()) == 200
+    await settled(running.app)
+    [escalation] = telegram.sent(5013)
+    assert "111" in escalation["text"] and wipe_offered(escalation)
+    assert len(await open_case_ids(running.app.ctx.db)) == 1  # the caption opened a case
+    assert telegram.texts(5014) == [text("non_text")]
+    async with running.app.ctx.db.session() as session:
+        photos = (await session.execute(
+            select(Message.kind, Message.text, Message.triage)
+            .where(Message.direction == "in").order_by(Message.id))).all()
+    assert [(kind, body) for kind, body, _ in photos] == [
+        ("image", "bố em đánh em đau lắm"), ("image", None)]
+    assert photos[0].triage["decision"] == "escalate"
+
+
+async def test_wipe_goes_through_the_pipeline_and_keeps_the_record(serve, telegram) -> None:
+    running = await ready(serve, telegram)
     child = Updates(user_id=5003)
     first = child.text("bố em đánh em đau lắm")  # escalates by the safety screen, no Rasa
     assert await post(running.url, first) == 200
-    await until(lambda: telegram.texts(5003), what="the escalation reply")
-    assert await post(running.url, child.text("/xoa")) == 200
-    await until(lambda: text("wipe_done") in telegram.texts(5003), what="wipe note")
+    await settled(running.app)
+    wipe = child.text("/xoa")
+    assert await post(running.url, wipe) == 200
+    assert await post(running.url, wipe) == 200  # delivered twice: wiped once
+    await settled(running.app)
     deleted = {m for chat, m in telegram.deleted if chat == 5003}
     replies = telegram.sent(5003)
     assert first["message"]["message_id"] in deleted  # the child's own message
     assert replies[0]["_message_id"] in deleted  # the bot's escalation reply
-    assert replies[-1]["text"] == text("wipe_done")  # the note comes after the deletion
-    assert replies[-1]["_message_id"] not in deleted
+    assert [r["text"] for r in replies[1:]] == [text("wipe_done")]  # after the deletion, once
+    assert replies[-1]["_message_id"] not in deleted and not wipe_offered(replies[-1])
+    assert len(telegram.calls_of("deleteMessages")) == 1
+    [case_id] = await open_case_ids(running.app.ctx.db)
     async with running.app.ctx.db.session() as session:
-        kept = await session.scalar(
-            select(func.count()).select_from(Message).where(Message.case_id.is_not(None))
-        )
-    assert kept and kept >= 2  # the case record stays for the counsellor
+        rows = (await session.execute(
+            select(Message.text, Message.case_id, Message.triage).order_by(Message.id))).all()
+    assert [r.text for r in rows] == [
+        "bố em đánh em đau lắm", replies[0]["text"], "/xoa", text("wipe_done")]
+    assert all(r.case_id == case_id for r in rows)  # the case record stays for the counsellor
+    assert rows[2].triage is not None  # the wipe request was triaged like every message
 
 
-async def test_long_reply_is_split(serve, telegram: FakeTelegram) -> None:
+async def test_wipe_button_follows_the_kind_of_reply_not_its_text(serve, telegram) -> None:
+    running = await ready(serve, telegram)
+    child = Updates(user_id=5015)
+    assert await post(running.url, child.text("chào bạn")) == 200  # Rasa down: an apology
+    await settled(running.app)
+    assert await post(running.url, child.text("bố em đánh em đau lắm")) == 200
+    await settled(running.app)
+    assert await post(running.url, child.text("em sợ lắm")) == 200  # waiting: acknowledged
+    await settled(running.app)
+    [case_id] = await open_case_ids(running.app.ctx.db)
+    await counsellor_replies(running.app.ctx.db, case_id, ["Nếu cần gấp, em gọi 111 nhé."])
+    await settled(running.app)
+    apology, escalation, ack, joined, counsellor = telegram.sent(5015)
+    assert "111" in apology["text"] and not wipe_offered(apology)  # a plain answer
+    assert wipe_offered(escalation) and wipe_offered(ack) and wipe_offered(joined)
+    assert "111" in counsellor["text"] and not wipe_offered(counsellor)  # the counsellor's words
+
+
+async def test_long_reply_is_split() -> None:
     from bot.channels.base import split_text
 
     parts = split_text(("Một câu rất dài. " * 600).strip(), 4096)
@@ -102,23 +205,21 @@ async def test_long_reply_is_split(serve, telegram: FakeTelegram) -> None:
 
 
 async def test_full_escalation_ends_with_counsellor_reply(serve, telegram) -> None:
-    from tests.channels.support import counsellor_replies, open_case_ids
-
-    running = await serve(**channel_settings(telegram))
-    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+    running = await ready(serve, telegram)
     child = Updates(user_id=5004)
     assert await post(running.url, child.text("chú hàng xóm hay sờ vào chỗ kín của em")) == 200
-    [reply] = await until(lambda: telegram.sent(5004), what="the escalation reply")
+    await settled(running.app)
+    [reply] = telegram.sent(5004)
     assert "111" in reply["text"] and "không phải lỗi" in reply["text"].lower()
     assert [b["callback_data"] for row in reply["reply_markup"]["inline_keyboard"]
             for b in row] == ["/xoa"]  # a way to wipe the chat right away
     [case_id] = await open_case_ids(running.app.ctx.db)
     await counsellor_replies(running.app.ctx.db, case_id, ["Chào em, cô là cô Lan đây."])
-    await until(lambda: len(telegram.texts(5004)) == 3, what="the counsellor's reply")
+    await settled(running.app)
     assert telegram.texts(5004)[1:] == [text("counsellor_joined"), "Chào em, cô là cô Lan đây."]
     assert await post(running.url, child.text("em sợ lắm")) == 200  # goes to the counsellor
-    await asyncio.sleep(1.0)
-    assert len(telegram.texts(5004)) == 3
+    await settled(running.app)
+    assert len(telegram.texts(5004)) == 3  # no bot reply while the counsellor has the chat
     async with running.app.ctx.db.session() as session:
         last = await session.scalar(select(Message).order_by(Message.id.desc()).limit(1))
     assert last is not None and last.text == "em sợ lắm" and last.case_id == case_id
@@ -136,14 +237,12 @@ async def test_long_polling_when_no_webhook_url(serve, telegram: FakeTelegram) -
 
 
 async def test_out_of_order_and_repeated_updates_each_answered_once(serve, telegram) -> None:
-    running = await serve(**channel_settings(telegram))
-    await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
+    running = await ready(serve, telegram)
     child = Updates(user_id=5006)
     first, second, third = child.text("một"), child.text("hai"), child.sticker()
     for update in (third, first, second, first, third, second):  # late, early, repeated
         assert await post(running.url, update) == 200
-    await until(lambda: len(telegram.texts(5006)) >= 3, what="three replies")
-    await asyncio.sleep(1.0)
+    await settled(running.app)
     assert sorted(telegram.texts(5006)) == sorted([text("non_text"), *[text("rasa_down")] * 2])
     assert await count(running.app, InboundReceipt) == 3
     async with running.app.ctx.db.session() as session:

@@ -205,6 +205,18 @@ class Updates:
                         "width": 512, "height": 512, "is_animated": False, "is_video": False},
         }}
 
+    def photo(self, caption: str | None = None) -> dict[str, Any]:
+        """A photo message, with a caption if given."""
+        update_id, message_id = self._ids()
+        message: dict[str, Any] = {
+            "message_id": message_id, "date": int(time.time()), "chat": self._chat(),
+            "from": self._user(),
+            "photo": [{"file_id": "AgAC", "file_unique_id": "AQAD", "width": 90, "height": 90}],
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return {"update_id": update_id, "message": message}
+
     def callback(self, data: str, message_id: int = 1001) -> dict[str, Any]:
         """A tapped inline button on one of the bot's messages."""
         update_id, _ = self._ids()
