@@ -96,6 +96,7 @@ class Settings:
     zalo_oa_refresh_token: str = field(repr=False)
     zalo_oa_api_base_url: str
     zalo_oauth_base_url: str
+    zalo_event_max_age: float  # seconds: a signed Zalo OA event older than this is refused
     zalo_bot_token: str = field(repr=False)
     zalo_bot_webhook_secret: str = field(repr=False)
     zalo_bot_api_base_url: str
@@ -148,6 +149,7 @@ def load_settings() -> Settings:
         zalo_oa_refresh_token=_str("ZALO_OA_REFRESH_TOKEN"),
         zalo_oa_api_base_url=_str("ZALO_OA_API_BASE_URL", "https://openapi.zalo.me"),
         zalo_oauth_base_url=_str("ZALO_OAUTH_BASE_URL", "https://oauth.zaloapp.com"),
+        zalo_event_max_age=_float("ZALO_EVENT_MAX_AGE", 300.0),
         zalo_bot_token=_str("ZALO_BOT_TOKEN"),
         zalo_bot_webhook_secret=_str("ZALO_BOT_WEBHOOK_SECRET"),
         zalo_bot_api_base_url=_str(

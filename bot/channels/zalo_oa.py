@@ -7,6 +7,9 @@ import hashlib
 import hmac
 import json as jsonlib
 import logging
+import math
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +48,12 @@ KINDS = {
     "user_send_business_card": "other",
 }
 TOKEN_ERRORS = frozenset({-216, -124, -220})  # access token invalid or expired
+HOTLINE = "111"
+# A button that opens the phone's dialer on 111 (OA message API button type `oa.open.phone`,
+# payload {"phone_code": ...}); under every escalation reply.
+CALL_HOTLINE = {"title": "📞 Gọi 111 (miễn phí, 24/7)", "type": "oa.open.phone",
+                "payload": {"phone_code": HOTLINE}}
+CALL_HOTLINE_KINDS = frozenset({"escalation"})
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
@@ -67,6 +76,17 @@ def verify(app_id: str, raw_body: bytes, header: str | None, secret_key: str) ->
     expected = signature(app_id, raw_body, timestamp, secret_key)
     ok = hmac.compare_digest(given.lower().encode(), expected.encode())
     return 200 if ok and secret_key else 403
+
+
+def event_age_problem(raw_body: bytes, now: float, window: float) -> str | None:
+    """Why a signed event is refused for its time (ms in its body, signed), or None if fresh."""
+    try:
+        stamp = float(jsonlib.loads(raw_body).get("timestamp")) / 1000.0
+    except (ValueError, TypeError, AttributeError):
+        return "event without a timestamp"
+    if not math.isfinite(stamp) or abs(now - stamp) > window:
+        return "event too old" if math.isfinite(stamp) and stamp < now else "event time invalid"
+    return None
 
 
 class ZaloTokens:
@@ -179,8 +199,9 @@ class ZaloOAAdapter(ChannelAdapter):
 
     name = CHANNEL
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self.clock = clock
         self.background = Background()
         self.http = httpx.AsyncClient(timeout=10.0)
         self.tokens = ZaloTokens(settings, self.http)
@@ -204,7 +225,7 @@ class ZaloOAAdapter(ChannelAdapter):
         return bp
 
     async def webhook(self, request: Request) -> HTTPResponse:
-        """Check the signature, answer 200 at once, and process the event afterwards."""
+        """Check the signature and the event's age, store the message, answer, then process."""
         status = verify(
             self.settings.zalo_app_id,
             request.body,
@@ -213,7 +234,11 @@ class ZaloOAAdapter(ChannelAdapter):
         )
         if status != 200:
             return json({"error": "unauthorized" if status == 401 else "forbidden"}, status=status)
-        return self.background.accept(self._app, request.body, parse_event, "zalo event")
+        stale = event_age_problem(request.body, self.clock(), self.settings.zalo_event_max_age)
+        if stale is not None:  # a replayed (or very late) event: refused, nothing stored
+            log.warning("zalo event refused: %s", stale)
+            return json({"error": stale}, status=403)
+        return await self.background.accept(self._app, request.body, parse_event, "zalo event")
 
     async def start(self, app: Sanic) -> None:
         """Load refreshed tokens and keep them fresh."""
@@ -267,24 +292,19 @@ class ZaloOASender:
         if delivery.payload.get("action"):
             return []  # nothing to wipe on Zalo: a user deletes the chat in the app
         reply = delivery.reply
-        buttons = reply.buttons[:MAX_BUTTONS]
+        call = [CALL_HOTLINE] if reply.kind in CALL_HOTLINE_KINDS else []
+        room = MAX_BUTTONS - len(call)
+        buttons = [*call, *({"title": b.title[:100], "type": "oa.query.hide", "payload": b.payload}
+                            for b in reply.buttons[:room])]
         body = reply.text
-        if len(reply.buttons) > MAX_BUTTONS:
-            body = f"{body}\n\n{buttons_as_text(reply.buttons[MAX_BUTTONS:])}"
+        if len(reply.buttons) > room:
+            body = f"{body}\n\n{buttons_as_text(reply.buttons[room:])}"
         parts = split_text(body, TEXT_LIMIT) if body else []
         done, new = list(delivery.sent_ids), list[str]()
         for index in range(len(done), len(parts)):
             message: dict[str, Any] = {"text": parts[index]}
             if index == len(parts) - 1 and buttons:
-                message["attachment"] = {
-                    "type": "template",
-                    "payload": {
-                        "buttons": [
-                            {"title": b.title[:100], "type": "oa.query.hide", "payload": b.payload}
-                            for b in buttons
-                        ]
-                    },
-                }
+                message["attachment"] = {"type": "template", "payload": {"buttons": buttons}}
             try:
                 new.append(await self._post(delivery.address, message))
             except SendError as exc:

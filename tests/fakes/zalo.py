@@ -82,21 +82,23 @@ class FakeZaloOA:
 
 
 def zalo_event(app_id: str, user_id: str, text: str | None, msg_id: str,
-               event_name: str = "user_send_text") -> dict[str, Any]:
-    """An OA webhook event as Zalo posts it."""
+               event_name: str = "user_send_text", at: float | None = None) -> dict[str, Any]:
+    """An OA webhook event as Zalo posts it (sent now, or at `at` seconds since the epoch)."""
     message: dict[str, Any] = {"msg_id": msg_id}
     if text is not None:
         message["text"] = text
     else:
         message["attachments"] = [{"type": "sticker", "payload": {"id": "abc", "url": "x"}}]
     return {"app_id": app_id, "user_id_by_app": "u" + user_id, "event_name": event_name,
-            "timestamp": str(int(time.time() * 1000)), "sender": {"id": user_id},
+            "timestamp": str(int((time.time() if at is None else at) * 1000)),
+            "sender": {"id": user_id},
             "recipient": {"id": "oa-1"}, "message": message}
 
 
-def signed(app_id: str, secret: str, event: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+def signed(app_id: str, secret: str, event: dict[str, Any],
+           ascii_only: bool = False) -> tuple[bytes, dict[str, str]]:
     """The raw body and headers Zalo would send, with a correct X-ZEvent-Signature."""
-    body = json.dumps(event, ensure_ascii=False).encode()
+    body = json.dumps(event, ensure_ascii=ascii_only).encode()
     digest = hashlib.sha256(app_id.encode() + body + str(event["timestamp"]).encode()
                             + secret.encode()).hexdigest()
     return body, {"X-ZEvent-Signature": f"mac={digest}", "Content-Type": "application/json"}
