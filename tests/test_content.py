@@ -71,10 +71,10 @@ GRAPHIC_WORDS = [
 # ----------------------------------------------------------------------------- helpers
 
 
-def _texts() -> list[tuple[str, str]]:
+def _texts(content_dir: Path | None = None) -> list[tuple[str, str]]:
     """Every user-facing text in content, labelled by where it comes from."""
     out: list[tuple[str, str]] = []
-    for lesson in c.load_lessons():
+    for lesson in c.load_lessons(content_dir):
         out.append((f"lesson {lesson.id} title", lesson.title))
         out += [(f"lesson {lesson.id} step", s.text) for s in lesson.steps]
         ch = lesson.check
@@ -82,16 +82,37 @@ def _texts() -> list[tuple[str, str]]:
             (f"lesson {lesson.id} check", t)
             for t in (ch.question, ch.explanation, *(o.text for o in ch.options))
         ]
-    for q in c.load_quiz():
+    for q in c.load_quiz(content_dir):
         out += [
             (f"quiz {q.id}", t) for t in (q.question, q.explanation, *(o.text for o in q.options))
         ]
-    for f in c.load_faq():
+    for f in c.load_faq(content_dir):
         out += [(f"faq {f.key}", t) for t in (f.question, f.answer)]
-    for h in c.load_hotlines():
+    for h in c.load_hotlines(content_dir):
         out += [(f"hotline {h.number}", t) for t in (h.name, h.description, h.how_to_call, h.when)]
-    out += [(f"message {k}", v) for k, v in c.load_messages().items()]
+    out += [(f"message {k}", v) for k, v in c.load_messages(content_dir).items()]
     return out
+
+
+def _wording_problems(content_dir: Path | None = None) -> list[str]:
+    """Promises of secrecy and graphic words anywhere in the content, with where they are."""
+    problems = []
+    for where, text in _texts(content_dir):
+        low = text.lower()
+        problems += [f"{where}: secrecy {p!r}" for p in SECRECY_PATTERNS if re.search(p, low)]
+        problems += [
+            f"{where}: graphic {w!r}"
+            for w in GRAPHIC_WORDS
+            if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low)
+        ]
+    return problems
+
+
+def _praised(content_dir: Path | None = None) -> list[str]:
+    """Lessons and quiz questions whose explanation starts with praise."""
+    checks = [(lesson.id, lesson.check.explanation) for lesson in c.load_lessons(content_dir)]
+    checks += [(q.id, q.explanation) for q in c.load_quiz(content_dir)]
+    return [ident for ident, text in checks if PRAISE_RE.search(text)]
 
 
 def _faq_examples() -> dict[str, list[str]]:
@@ -159,10 +180,15 @@ def test_every_topic_has_a_lesson_in_both_age_bands() -> None:
 
 
 def test_explanations_never_start_with_praise() -> None:
-    checks = [(lesson.id, lesson.check.explanation) for lesson in c.load_lessons()]
-    checks += [(q.id, q.explanation) for q in c.load_quiz()]
-    praised = [ident for ident, text in checks if PRAISE_RE.search(text)]
-    assert not praised, praised
+    assert not _praised(), _praised()
+
+
+def test_praise_planted_in_a_copy_of_the_content_is_found(broken) -> None:
+    def praise(d: dict) -> None:
+        d["questions"][2]["explanation"] = "Giỏi lắm! " + d["questions"][2]["explanation"]
+
+    quiz_id = c.load_quiz()[2].id
+    assert _praised(broken("quiz.yml", praise)) == [quiz_id]
 
 
 def test_run_home_advice_names_a_trusted_home() -> None:
@@ -240,22 +266,34 @@ def test_loaders_are_cached_and_read_only() -> None:
 
 
 def test_no_promise_of_secrecy_and_no_graphic_words() -> None:
-    problems = []
-    for where, text in _texts():
-        low = text.lower()
-        problems += [f"{where}: secrecy {p!r}" for p in SECRECY_PATTERNS if re.search(p, low)]
-        problems += [
-            f"{where}: graphic {w!r}"
-            for w in GRAPHIC_WORDS
-            if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low)
-        ]
+    problems = _wording_problems()
     assert not problems, "\n".join(problems)
 
 
-def test_deny_lists_catch_what_they_should() -> None:
-    assert any(re.search(p, "mình sẽ giữ bí mật cho bạn nhé") for p in SECRECY_PATTERNS)
-    assert any(re.search(p, "yên tâm, mình hứa không nói với ai") for p in SECRECY_PATTERNS)
-    assert not any(re.search(p, "không hứa giữ bí mật") for p in SECRECY_PATTERNS)
+def test_secrecy_and_graphic_words_planted_in_a_copy_of_the_content_are_found(
+    tmp_path: Path,
+) -> None:
+    planted = {
+        "messages.yml": ("messages", "welcome", "Yên tâm, mình hứa không nói với ai đâu."),
+        "faq.yml": ("faqs", 1, "Trẻ có thể bị hiếp dâm bởi người quen."),
+        "lessons.yml": ("lessons", 0, "Người lớn không hứa giữ bí mật chuyện nguy hiểm."),
+    }
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    for filename, (top, index, sentence) in planted.items():
+        data = yaml.safe_load((target / filename).read_text(encoding="utf-8"))
+        entry = data[top]
+        if filename == "messages.yml":
+            entry[index] = sentence
+        elif filename == "faq.yml":
+            entry[index]["answer"] = sentence
+        else:
+            entry[index]["steps"][0]["text"] = sentence  # allowed: it refuses secrecy
+        (target / filename).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    faq_key = c.load_faq()[1].key
+    found = _wording_problems(target)
+    assert [p.split(": ")[0] for p in found] == [f"faq {faq_key}", "message welcome"]
+    assert "graphic 'hiếp'" in found[0] and "secrecy" in found[1]
 
 
 # ----------------------------------------------------------------------------- FAQ training data
