@@ -4,7 +4,8 @@
 Exits 1 when an example appears twice in the training data (after folding diacritics and
 expanding teen code), when a held-out utterance repeats a training example (also after dropping
 chat particles such as "ạ", "nhé", "đi"), when a safety evaluation or blind text
-(tests/data/safety_*.yml) or a held-out utterance appears in any training source (NLU data, the
+(tests/data/safety_*.yml), a blind NLU text (tests/data/nlu_*.yml) or a held-out utterance appears
+in any training source (NLU data, the
 safety data in data/safety/, the lexicon's rule examples), when a file does not load, or when one
 surface form is a synonym of two values. Prints per-intent counts and the share of examples
 typed without diacritics. Standard library and PyYAML only; runs on Python 3.10+.
@@ -191,6 +192,16 @@ def lexicon_examples(folder: Path) -> List[Example]:
     return out
 
 
+def message_sets(paths: Iterable[Path]) -> List[Example]:
+    """Every text of the blind NLU sets (`messages:` of `{text, intent, ...}`), as examples."""
+    out: List[Example] = []
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("messages") or []:
+            out.append(Example(str(item["text"]), str(item["intent"]), str(path)))
+    return out
+
+
 def find_evaluation_leaks(
     train: List[Example], held: List[Example], tc: Dict[str, str]
 ) -> List[str]:
@@ -274,6 +285,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             test, _ = load_examples(heldout)
         except (OSError, yaml.YAMLError) as exc:
             problems.append(f"{heldout}: cannot load: {exc}")
+    try:  # the blind NLU sets (tests/data/nlu_*.yml) are held out like the held-out file
+        test += message_sets(sorted(Path(args.safety_eval).glob("nlu_*.yml")))
+    except (OSError, yaml.YAMLError, KeyError) as exc:
+        problems.append(f"{args.safety_eval}: a blind NLU set cannot load: {exc}")
 
     problems += find_duplicates(train, tc)
     problems += find_duplicates(test, tc)
