@@ -23,10 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from joblib import Parallel, delayed
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from bot.safety.fusion import FUSION_FILE, Fusion
+from bot.safety.fusion import FUSION_FILE, Fusion, Trees
 from bot.safety.fusion import features as fusion_features
 from bot.safety.learned import (
     EMBEDDING_DIM,
@@ -53,6 +55,7 @@ NLU_DIR = REPO_DIR / "nlu_data"
 CACHE_FILE = "embeddings.npz"
 OOF_FILE = "oof.npz"
 C_VALUE = 4.0
+JOBS = 2  # processes fitting the heads (this machine has two cores)
 ESCALATE_SHARE = 0.025  # of ordinary training messages above the escalation cut (out of fold)
 REVIEW_SHARE = 0.14  # ... above the review cut
 _ANNOTATION_RE = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
@@ -160,21 +163,22 @@ class EmbeddingCache:
         return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, EMBEDDING_DIM))
 
 
+def fit_head(features: object, column: np.ndarray) -> tuple[np.ndarray, float]:
+    """One logistic regression (balanced classes): its weights and bias."""
+    if column.min() == column.max():  # no positive example: the head says 0
+        return np.zeros(features.shape[1], dtype=np.float32), -30.0  # type: ignore[attr-defined]
+    model = LogisticRegression(C=C_VALUE, class_weight="balanced", solver="liblinear",
+                               max_iter=2000)
+    model.fit(features, column)
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
 def fit_heads(features: object, y: np.ndarray) -> Heads:
-    """One logistic regression per head (balanced classes)."""
-    n_features = features.shape[1]  # type: ignore[attr-defined]
-    weights = np.zeros((n_features, len(HEAD_NAMES)), dtype=np.float32)
-    biases = np.zeros(len(HEAD_NAMES), dtype=np.float32)
-    for j in range(len(HEAD_NAMES)):
-        column = y[:, j]
-        if column.min() == column.max():  # no positive example: the head says 0
-            biases[j] = -30.0
-            continue
-        model = LogisticRegression(C=C_VALUE, class_weight="balanced", solver="liblinear",
-                                   max_iter=2000)
-        model.fit(features, column)
-        weights[:, j] = model.coef_[0]
-        biases[j] = model.intercept_[0]
+    """One logistic regression per head, the heads fitted in parallel (one process per core)."""
+    fitted = Parallel(n_jobs=JOBS)(delayed(fit_head)(features, y[:, j])
+                                   for j in range(len(HEAD_NAMES)))
+    weights = np.stack([w for w, _ in fitted], axis=1)
+    biases = np.array([b for _, b in fitted], dtype=np.float32)
     return Heads(HEAD_NAMES, weights, biases)
 
 
@@ -230,18 +234,22 @@ def cut_at(scores: np.ndarray, share: float) -> float:
     return float(ordered[index]) + 1e-6
 
 
+def fusion_model() -> HistGradientBoostingClassifier:
+    """The fused layer's learner: small boosted trees, balanced classes, reproducible."""
+    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15,
+                                          class_weight="balanced", random_state=0)
+
+
 def fit_fusion(x: np.ndarray, y: np.ndarray, benign: np.ndarray, groups: np.ndarray
                ) -> tuple[Fusion, dict[str, float]]:
     """Train the fused layer; choose its cut-offs on out-of-fold fused scores of ordinary
     messages (escalate: ESCALATE_SHARE of them above; review: REVIEW_SHARE above)."""
     oof = np.zeros(len(y), dtype=np.float32)
     for train, test in GroupKFold(n_splits=5).split(x, y, groups):
-        model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000)
-        model.fit(x[train], y[train])
-        oof[test] = model.predict_proba(x[test])[:, 1]
+        oof[test] = fusion_model().fit(x[train], y[train]).predict_proba(x[test])[:, 1]
     escalate_at = cut_at(oof[benign], ESCALATE_SHARE)
     review_at = min(cut_at(oof[benign], REVIEW_SHARE), escalate_at)
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(x, y)
+    model = fusion_model().fit(x, y)
     risky = ~benign
     figures = {
         "recall": float(np.mean(oof[risky] >= escalate_at)),
@@ -249,7 +257,7 @@ def fit_fusion(x: np.ndarray, y: np.ndarray, benign: np.ndarray, groups: np.ndar
         "false_escalation": float(np.mean(oof[benign] >= escalate_at)),
         "review_rate": float(np.mean((oof[benign] >= review_at) & (oof[benign] < escalate_at))),
     }
-    fusion = Fusion(model.coef_[0].astype(np.float32), float(model.intercept_[0]),
+    fusion = Fusion(Trees.from_sklearn(model), float(model._baseline_prediction.ravel()[0]),
                     escalate_at, review_at)
     return fusion, figures
 

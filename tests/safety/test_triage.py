@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.safety import RiskLevel, SafetyResult, screen
-from bot.safety.fusion import FEATURE_NAMES, Fusion
+from bot.safety.fusion import FEATURE_NAMES, Fusion, Trees
 from bot.safety.learned import LearnedScores
 from bot.safety.triage import (
     Activity,
@@ -19,11 +19,18 @@ from bot.safety.triage import (
 )
 
 
-def fusion_on(feature: str, weight: float = 8.0, bias: float = -4.0) -> Fusion:
-    """A fused layer that reads one feature only: on (1.0) escalates, off answers."""
-    weights = np.zeros(len(FEATURE_NAMES), dtype=np.float32)
-    weights[FEATURE_NAMES.index(feature)] = weight
-    return Fusion(weights, bias, escalate_at=0.9, review_at=0.4)
+def fusion_on(feature: str, weight: float = 8.0, bias: float = -4.0, steps: int = 10) -> Fusion:
+    """A fused layer that reads one feature only, as `steps` stumps adding up to about
+    weight * feature + bias: on (1.0) escalates, off answers, half-way is a doubt."""
+    index = FEATURE_NAMES.index(feature)
+    cuts = (np.arange(steps) + 0.5) / steps
+    trees = Trees(
+        feature=np.full((steps, 3), index), threshold=np.column_stack([cuts, cuts, cuts]),
+        left=np.tile([1, 1, 2], (steps, 1)), right=np.tile([2, 1, 2], (steps, 1)),
+        value=np.tile([0.0, 0.0, weight / steps], (steps, 1)),
+        leaf=np.tile([False, True, True], (steps, 1)),
+    )
+    return Fusion(trees, bias, escalate_at=0.9, review_at=0.4)
 
 
 LEARNED = fusion_on("learned.risky")
