@@ -11,10 +11,12 @@ import pytest
 from bench.nlu_eval import HELDOUT, evaluate
 from bench.nlu_labels import load_labelled
 from bench.nlu_report import Report
+from common.speaker import address_of
 from tests.rasa.rasa_env import MODEL, RASA_PYTHON, ROOT, run_rasa
 
 MIN_ACCURACY = 0.90
 MIN_UNACCENTED_ACCURACY = 0.85
+MIN_FAQ_RIGHT = 0.85
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +77,20 @@ def test_heldout_unaccented_accuracy(heldout_report: Report) -> None:
     assert heldout_report.accuracy(unaccented=True) >= MIN_UNACCENTED_ACCURACY, errors
 
 
-def _chat(rasa_url: str, sender: str, message: str) -> list[dict[str, Any]]:
-    response = httpx.post(
-        f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+def test_heldout_faq_right_answer(heldout_report: Report) -> None:
+    errors = "\n".join(
+        f"{t!r}: {g} -> {p}" for t, g, p in heldout_report.errors() if g.startswith("faq/")
     )
+    assert heldout_report.faq_right() >= MIN_FAQ_RIGHT, errors
+
+
+def _chat(
+    rasa_url: str, sender: str, message: str, metadata: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    body: dict[str, Any] = {"sender": sender, "message": message}
+    if metadata:
+        body["metadata"] = metadata
+    response = httpx.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
     response.raise_for_status()
     replies: list[dict[str, Any]] = response.json()
     return replies
@@ -123,3 +135,17 @@ def test_quiz_scores_per_user(rasa_stack: Any) -> None:
     assert len(options) >= 2
     verdict = _chat(url, user, options[0])
     assert any("/1" in r.get("text", "") for r in verdict), verdict
+
+
+def test_the_gateways_speaker_guess_reaches_the_actions(rasa_stack: Any) -> None:
+    url = rasa_stack.rasa_url
+    parent = _chat(url, "test-voice-parent", "xin chào", {"speaker": "parent"})
+    child = _chat(url, "test-voice-child", "xin chào")
+    assert address_of(parent[0]["text"]) == "parent"
+    assert address_of(child[0]["text"]) == "child"
+
+
+def test_a_child_asking_111_gets_the_hotline_as_a_child(rasa_stack: Any) -> None:
+    replies = _chat(rasa_stack.rasa_url, "test-111-child", "111 la gi")
+    assert "111" in replies[0]["text"] and address_of(replies[0]["text"]) == "child"
+    assert not any(b["payload"].startswith("/faq_answer") for b in replies[0].get("buttons", []))

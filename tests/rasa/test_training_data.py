@@ -53,4 +53,5 @@ def test_generated_files(tmp_path: Path) -> None:
     responses = yaml.safe_load((tmp_path / "faq_responses.yml").read_text(encoding="utf-8"))
     keys = {k.split("/", 1)[1] for k in responses["responses"]}
     assert keys == {entry.key for entry in load_faq()}
-    assert all("Nguồn:" in r[0]["text"] for r in responses["responses"].values())
+    questions = {f"utter_faq/{entry.key}": entry.question for entry in load_faq()}
+    assert {k: r[0]["text"] for k, r in responses["responses"].items()} == questions
