@@ -7,7 +7,11 @@ few children (each keeps the `session` of its first answer) in three phases:
 1. quiet: no console open;
 2. 50 console live streams (GET /console/events, logged in as a supervisor) over the 1,000 cases;
 3. waves of 150 parallel failed logins (unknown usernames, a new forwarded address for each
-   attempt, the gateway trusting loopback as its proxy: the hardest case for the hashing pool).
+   attempt, the gateway trusting loopback as its proxy: the hardest case for the hashing pool);
+4. quiet again, to show how much the shared machine itself drifted meanwhile.
+
+The consoles and the login flood run in a separate process at a lower CPU priority (they stand
+for other machines); the children's round trips are timed in this one.
 
     .venv/bin/python bench/console_load.py                 # fake Rasa
     .venv/bin/python bench/console_load.py --rasa real     # the trained model (make train)
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import secrets
 import sys
 import tempfile
@@ -191,7 +196,10 @@ async def _flood(base_url: str, wave: int, ready: Synchronized[int], stop: Event
 
 def _background(kind: str, base_url: str, count: int, cookies: dict[str, str],
                 ready: Synchronized[int], stop: EventType, results: Queue[object]) -> None:
-    """The body of the background process (its own interpreter: its CPU is not the chat's)."""
+    """The body of the background process: its own interpreter, at a lower CPU priority, so
+    the load generator's own work (an attacker's or the consoles' machines in real life) takes
+    as little as possible from the gateway it loads on this shared machine."""
+    os.nice(10)
     if kind == "streams":
         results.put(asyncio.run(_hold_streams(base_url, cookies, count, ready, stop)))
     else:
@@ -223,7 +231,7 @@ def background(kind: str, base_url: str, count: int, cookies: dict[str, str] | N
 
 async def measure(base_url: str, gateway: GatewayProcess, args: argparse.Namespace
                   ) -> list[Phase]:
-    """The three phases, one after the other."""
+    """The three phases, one after the other, and the quiet one again."""
     await chat_phase("warm-up", base_url, args.children, 5)
     quiet = await chat_phase("quiet: no console open", base_url, args.children, args.messages)
     username, password = create_supervisor(gateway)
@@ -244,7 +252,9 @@ async def measure(base_url: str, gateway: GatewayProcess, args: argparse.Namespa
     assert isinstance(statuses, dict)
     flood.notes = "logins answered: " + ", ".join(f"{code}: {n}" for code, n
                                                   in sorted(statuses.items()))
-    return [quiet, streams, flood]
+    again = await chat_phase("quiet again (how much the machine drifted)", base_url,
+                             args.children, args.messages)
+    return [quiet, streams, flood, again]
 
 
 def main() -> int:

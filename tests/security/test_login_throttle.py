@@ -8,6 +8,7 @@ gateway.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from bot.console import throttle
-from bot.console.auth import HashPool, LoginGate, hash_password, login
+from bot.console.auth import HASH_NICENESS, HashPool, LoginGate, hash_password, login
 from bot.privacy import Privacy
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
@@ -154,7 +155,7 @@ async def test_a_login_flood_gets_429_beyond_the_bounded_pool_while_children_cha
     release, started, calls = threading.Event(), threading.Event(), []
 
     def slow_verify(password_hash: str | None, password: str) -> bool:
-        calls.append(threading.get_ident())
+        calls.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         started.set()
         release.wait(30)  # the hashing pool is saturated until the test lets go
         return False
@@ -179,7 +180,8 @@ async def test_a_login_flood_gets_429_beyond_the_bounded_pool_while_children_cha
             release.set()
         held = await asyncio.gather(*[t for t in flood if not t.done()])
     assert [r.status_code for r in held] == [401] * 3
-    assert len(set(calls)) == 1 and pool.busy == 0  # one hashing thread, all places returned
+    assert pool.busy == 0  # all places returned
+    assert min(calls) >= HASH_NICENESS  # hashing yields the CPU to the chat and Rasa
     pool.close()
 
 
