@@ -69,6 +69,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     notes: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process, this phase
 
     def pct(self, p: float) -> float:
         """A percentile in milliseconds."""
@@ -78,9 +79,10 @@ class Phase:
     def row(self, quiet: Phase) -> str:
         """One line of the table."""
         p50, p95 = self.pct(0.50), self.pct(0.95)
+        cpu = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.cpu.items())
         return (f"| {self.name} | {len(self.latencies)} | {p50:.0f} | {p95:.0f} | "
                 f"{max(self.latencies) * 1000:.0f} | {self.errors} | "
-                f"{p95 / quiet.pct(0.95):.2f} x | {self.notes} |")
+                f"{p95 / quiet.pct(0.95):.2f} x | {cpu} | {self.notes} |")
 
 
 async def insert_cases(database_url: str, count: int) -> None:
@@ -111,8 +113,18 @@ async def insert_cases(database_url: str, count: int) -> None:
         await db.dispose()
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+WATCHED: dict[str, int] = {}  # the processes whose CPU each phase reports
+
+
 async def chat_phase(name: str, base_url: str, children: int, messages: int) -> Phase:
     """Each child chats `messages` times in a row; every round trip is timed."""
+    before = {n: cpu_seconds(pid) for n, pid in WATCHED.items()}
     phase, sessions = Phase(name), ChatSessions()
     tag = secrets.token_hex(3)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, trust_env=False) as client:
@@ -133,6 +145,7 @@ async def chat_phase(name: str, base_url: str, children: int, messages: int) -> 
                     phase.errors += 1
 
         await asyncio.gather(*(child(n) for n in range(children)))
+    phase.cpu = {n: cpu_seconds(pid) - before[n] for n, pid in WATCHED.items()}
     return phase
 
 
@@ -294,6 +307,10 @@ def main() -> int:
             asyncio.run(insert_cases(f"sqlite+aiosqlite:///{work / 'gw' / 'kidsafe.db'}",
                                      args.cases))
             gateway.start(wait_for="/console/login")
+            assert gateway.proc is not None
+            WATCHED["gateway"] = gateway.proc.pid
+            if stack is not None:
+                WATCHED["Rasa"] = stack.pids()["rasa"]
             phases = asyncio.run(measure(gateway.url, gateway, args))
         finally:
             gateway.stop()
@@ -303,12 +320,14 @@ def main() -> int:
                 stack.stop()
     print(f"\nconsole_load: {args.cases} open cases, {args.rasa} Rasa, {args.children} children"
           f" x {args.messages} POST /api/chat per phase (SQLite, 1 gateway worker)\n")
-    print("| phase | round trips | p50 ms | p95 ms | max ms | errors | p95 / quiet | notes |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| phase | round trips | p50 ms | p95 ms | max ms | errors | p95 / quiet | CPU used "
+          "| notes |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for phase in phases:
         print(phase.row(phases[0]))
     print(json.dumps({p.name: {"p50_ms": round(p.pct(0.5), 1), "p95_ms": round(p.pct(0.95), 1),
-                               "errors": p.errors} for p in phases}))
+                               "errors": p.errors, "cpu_s": p.cpu} for p in phases}))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores shared with others)")
     return 0
 
 
