@@ -133,8 +133,11 @@ class OutboxWorker:
                 if claimed:
                     self._idle.clear()
                     continue
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel
+                # that arrives as the wake fires, and the worker would never stop
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
         finally:
             for task in list(self._tasks):
                 task.cancel()
@@ -239,7 +242,8 @@ class OutboxWorker:
         await self.per_chat.acquire((channel, user_id))
         await self.overall.acquire(channel)
         try:
-            ids = await asyncio.wait_for(sender.send(delivery), SEND_TIMEOUT)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                ids = await sender.send(delivery)
         except SendError as exc:
             await self._failed(item_id, channel, exc, sender)
         except TimeoutError:

@@ -128,6 +128,18 @@ async def test_idle_waits_for_items_queued_without_a_wake(db: Database) -> None:
     assert sender.log == {"chat0": ["0", "1", "2"]}
 
 
+async def test_the_worker_stops_when_cancelled_just_as_it_is_woken(db: Database) -> None:
+    worker = OutboxWorker(db, PRIVACY, {"telegram": Recorder()}, poll_seconds=60.0)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(worker.idle(), 10)  # parked until woken
+    worker.wake()  # e.g. a reply queued ...
+    task.cancel()  # ... as the gateway shuts down: the cancel must not be lost
+    done, _ = await asyncio.wait({task}, timeout=10)
+    if not done:
+        task.cancel()
+    assert task in done and task.cancelled()
+
+
 async def test_rate_limiter_bursts_then_paces_each_key() -> None:
     clock = FakeClock()
     limiter = RateLimiter(rate=1.0, burst=3.0, clock=clock, sleep=clock.sleep)
