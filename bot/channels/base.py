@@ -103,7 +103,11 @@ class Background:
         if has_lone_surrogate(payload):
             log.warning("%s refused: a lone UTF-16 surrogate in its text", what)
             return json({"error": "invalid text (lone UTF-16 surrogate)"}, status=400)
-        inbound = parse(payload) if isinstance(payload, dict) else None
+        try:
+            inbound = parse(payload) if isinstance(payload, dict) else None
+        except (AttributeError, TypeError, ValueError):  # fields of the wrong shape
+            log.warning("%s refused: not an event of the expected shape", what)
+            return json({"error": "not an event of the expected shape"}, status=400)
         if inbound is None:
             return json({"ok": True})  # an event without a user's message (follow, seen...)
         if app is None:

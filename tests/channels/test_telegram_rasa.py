@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
 from common.content import load_lessons
 from common.content import message as text
-from tests.channels.conftest import channel_settings, until
+from tests.channels.conftest import channel_settings, settled, until
 from tests.channels.test_telegram_transport import post
 from tests.fakes.telegram import FakeTelegram, Updates
 
@@ -20,13 +19,9 @@ def buttons(params: dict[str, Any]) -> list[dict[str, str]]:
     return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
-async def settle(telegram: FakeTelegram, chat: int, before: int, within: float = 30) -> list[dict]:
-    """Wait for new messages to a chat and for them to stop coming; return the new ones."""
-    await until(lambda: len(telegram.sent(chat)) > before, within=within, what="a reply")
-    seen = -1
-    while seen != len(telegram.sent(chat)):
-        seen = len(telegram.sent(chat))
-        await asyncio.sleep(1.2)
+async def settle(running: Any, telegram: FakeTelegram, chat: int, before: int) -> list[dict]:
+    """Wait until the gateway has answered and sent everything; return the chat's new messages."""
+    await settled(running.app, within=60)
     return telegram.sent(chat)[before:]
 
 
@@ -43,7 +38,7 @@ async def gateway(serve, telegram, rasa_stack):  # type: ignore[no-untyped-def]
 async def test_greeting_lesson_with_buttons_and_faq(gateway, telegram: FakeTelegram) -> None:
     chat = Updates(user_id=8001)
     assert await post(gateway.url, chat.text("/start")) == 200
-    [welcome] = await settle(telegram, 8001, 0)
+    [welcome] = await settle(gateway, telegram, 8001, 0)
     assert welcome["text"] == text("welcome")
     payloads = [b["callback_data"] for b in buttons(welcome)]
     assert "/start_lesson" in payloads and "/xoa" in payloads
@@ -51,7 +46,7 @@ async def test_greeting_lesson_with_buttons_and_faq(gateway, telegram: FakeTeleg
     step_texts = {step.text.strip()[:40] for lesson in load_lessons() for step in lesson.steps}
     sent = len(telegram.sent(8001))
     assert await post(gateway.url, chat.callback("/start_lesson")) == 200
-    replies = await settle(telegram, 8001, sent)
+    replies = await settle(gateway, telegram, 8001, sent)
     answered = telegram.calls_of("answerCallbackQuery")
     assert answered and answered[-1].params["callback_query_id"].startswith("cq")
     lesson_seen = False
@@ -63,11 +58,11 @@ async def test_greeting_lesson_with_buttons_and_faq(gateway, telegram: FakeTeleg
         assert offered, f"a lesson reply offers buttons: {[r['text'][:60] for r in replies]}"
         sent = len(telegram.sent(8001))
         assert await post(gateway.url, chat.callback(offered[0]["callback_data"])) == 200
-        replies = await settle(telegram, 8001, sent)
+        replies = await settle(gateway, telegram, 8001, sent)
     assert lesson_seen, "a lesson step was delivered"
 
     sent = len(telegram.sent(8001))
     question = "Dấu hiệu nào cho thấy trẻ có thể đang bị xâm hại?"
     assert await post(gateway.url, chat.text(question)) == 200
-    answer = await settle(telegram, 8001, sent)
+    answer = await settle(gateway, telegram, 8001, sent)
     assert any("Không có một dấu hiệu duy nhất" in r["text"] for r in answer)

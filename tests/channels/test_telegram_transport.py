@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.storage.models import InboundReceipt, Message, OutboxItem
 from common.content import message as text
-from tests.channels.conftest import TG_SECRET, channel_settings, settled, until
+from tests.channels.conftest import TG_SECRET, channel_settings, settled, until, until_async
 from tests.channels.support import counsellor_replies, open_case_ids
 from tests.fakes.telegram import FakeTelegram, Updates
 
@@ -84,20 +84,23 @@ async def test_update_is_stored_before_the_webhook_answers(serve, telegram) -> N
 
 
 async def test_update_the_database_refused_gets_503_and_is_kept_when_sent_again(
-    serve, telegram: FakeTelegram
+    serve, make_settings, telegram: FakeTelegram
 ) -> None:
+    settings = make_settings(**channel_settings(telegram))  # the gateway's database, migrated
+    database = settings.database_url.split(":///", 1)[1]
+    with closing(sqlite3.connect(database, timeout=120)) as connection:
+        connection.execute(REFUSE_MESSAGES)  # before the gateway opens it
     running = await ready(serve, telegram)
-    database = running.app.ctx.settings.database_url.split(":///", 1)[1]
     update = Updates(user_id=5011).text("bố em đánh em đau lắm")
-    with closing(sqlite3.connect(database, timeout=60)) as connection:
-        connection.execute(REFUSE_MESSAGES)
-    try:
-        assert await post(running.url, update) == 503  # Telegram keeps it and sends it again
-    finally:
-        with closing(sqlite3.connect(database, timeout=60)) as connection:
-            connection.execute("DROP TRIGGER refuse_messages")
+    assert await post(running.url, update) == 503  # not stored: Telegram sends it again
     assert await count(running.app, InboundReceipt) == 0
-    assert await post(running.url, update) == 200  # Telegram's retry
+    with closing(sqlite3.connect(database, timeout=120)) as connection:
+        connection.execute("DROP TRIGGER refuse_messages")
+
+    async def resent() -> bool:
+        return await post(running.url, update) == 200  # Telegram's retries
+
+    await until_async(resent, within=120, what="the update stored when sent again")
     await settled(running.app)
     [reply] = telegram.texts(5011)
     assert "111" in reply

@@ -99,6 +99,14 @@ async def test_lone_surrogate_is_refused_with_400(serve, zalo: FakeZaloOA) -> No
     assert await count(running.app, Message) == 0
 
 
+async def test_an_event_of_the_wrong_shape_is_refused_with_400(serve, zalo: FakeZaloOA) -> None:
+    running = await serve(**channel_settings(zalo=zalo))
+    event = {**zalo_event(ZALO_APP_ID, "z-130", "bố em đánh em", "m-14"), "sender": "z-130"}
+    response = await post_event(running.url, event)  # signed, fresh, but "sender" not an object
+    assert response.status_code == 400 and response.json()["error"].startswith("not an event")
+    assert await count(running.app, Message) == 0
+
+
 async def test_escalation_over_zalo_offers_a_call_to_111_then_counsellor_replies(
     serve, zalo: FakeZaloOA
 ) -> None:
