@@ -213,7 +213,9 @@ class LearnedClassifier:
             embedder = embedder or Embedder()
         except Exception as exc:  # noqa: BLE001 - any failure of the engine is "cannot load"
             raise LearnedUnavailable(f"cannot load the sentence model: {exc}") from exc
-        return cls(heads, embedder, meta, fusion)
+        classifier = cls(heads, embedder, meta, fusion)
+        classifier.score("xin chào")  # warm up: the first message must not pay the start-up
+        return classifier
 
     def score(self, text: str) -> LearnedScores:
         """Score one message (blocking: embedding and heads)."""
