@@ -27,11 +27,18 @@ _SCRIPTS = (
     Script("parent", ("Quy tắc đồ lót là gì?", "con toi choi game online nhieu co sao ko",
                       "luat tre em cam nhung gi", "cam on nhieu")),
     Script("parent", ("chao ban", "phat con bang roi co sao khong", "bao cao xam hai o dau")),
+)
+_ESCALATING = (
     Script("child", ("xin chao", "bo em danh em dau lam", "em so lam")),
     Script("child", ("e k muon song nua", "ko ai thuong e")),
 )
 
 
+def ordinary_scripts() -> list[Script]:
+    """Conversations that never escalate: every message goes through the triage and Rasa."""
+    return list(_SCRIPTS)
+
+
 def scripts() -> list[Script]:
     """The pool the benchmark draws conversations from (two of ten escalate)."""
-    return list(_SCRIPTS)
+    return list(_SCRIPTS + _ESCALATING)

@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conversations import Script, scripts  # noqa: E402
+from bench.conversations import Script, ordinary_scripts, scripts  # noqa: E402
 from tests.support.chat import ChatSessions  # noqa: E402
 
 SESSIONS = ChatSessions()  # each simulated user keeps its chat's session, as the page does
@@ -148,11 +148,11 @@ async def open_loop(name: str, base_url: str, send: Send, rate: float, duration:
 
 
 async def closed_loop(name: str, base_url: str, send: Send, concurrency: int, duration: float,
-                      seed: int = 11) -> Run:
+                      seed: int = 11, pool: list[Script] | None = None) -> Run:
     """As many messages as `concurrency` simultaneous conversations can push (max throughput)."""
     run = Run(name)
     rng = random.Random(seed)
-    pool = scripts()
+    pool = pool or scripts()
 
     async def no_gate() -> None:
         return None
@@ -178,13 +178,7 @@ async def closed_loop(name: str, base_url: str, send: Send, concurrency: int, du
 def peak_rss_mb(pid: int) -> float:
     """Peak resident memory (VmHWM) of a process and its children, in MB."""
     total = 0.0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
+    for p in [pid, *child_pids(pid)]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -236,18 +230,90 @@ async def measure(stack: object, args: argparse.Namespace) -> dict[str, object]:
                               args.duration)
     for run in (rasa_max, gw_max, rasa_rate, gw_rate):
         phases[run.name] = run.summary()
-    sent = gw_max.sent_ids + gw_rate.sent_ids
-    stored = stack.stored_message_ids()
+    sent = set(gw_max.sent_ids + gw_rate.sent_ids)  # each (user, step) once
+    stored = stack.stored_message_ids()  # keyed references, one per message the gateway kept
     phases["delivery"] = {
         "sent": len(sent),
-        "lost": len(set(sent) - set(stored)),
+        "lost": len(sent) - len(set(stored)),
         "duplicated": len(stored) - len(set(stored)),
     }
-    ratio = gw_max.summary()["throughput_rps"] / max(rasa_max.summary()["throughput_rps"], 1e-9)
-    phases["gateway_vs_rasa_throughput"] = round(float(ratio), 3)
+    phases["gateway_vs_rasa_throughput"] = ratio(gw_max, rasa_max)
+    phases.update(await ordinary_traffic(stack, args))
     phases["escalation_visible_ms"] = await stack.escalation_visible_ms()
     phases["peak_rss_mb"] = stack.peak_memory()
     return phases
+
+
+def ratio(gateway: Run, rasa: Run) -> float:
+    """The gateway's throughput as a share of Rasa alone's."""
+    shares = float(gateway.summary()["throughput_rps"]) / max(
+        float(rasa.summary()["throughput_rps"]), 1e-9)
+    return round(shares, 3)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process, its threads and its live children have used."""
+    total = 0.0
+    for p in [pid, *child_pids(pid)]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live children of a process (a gateway with several workers)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds of each process of the stack, and the gateway's safety model, over a phase."""
+
+    def __init__(self, stack: object, client: httpx.Client) -> None:
+        self.pids = stack.pids()  # type: ignore[attr-defined]
+        self.client = client
+        self.start = self.read()
+
+    def read(self) -> dict[str, float]:
+        """The counters now."""
+        health = self.client.get("/healthz").json()
+        figures = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        figures["gateway safety model"] = float(health.get("safety_model_cpu_seconds", 0.0))
+        return figures
+
+    def per_message(self, messages: int) -> dict[str, float]:
+        """Milliseconds of CPU per message since the meter started, by process."""
+        end = self.read()
+        used = {name: end[name] - self.start[name] for name in end}
+        used["gateway without the model"] = used["gateway"] - used["gateway safety model"]
+        return {name: round(1000 * seconds / max(messages, 1), 2)
+                for name, seconds in used.items()}
+
+
+async def ordinary_traffic(stack: object, args: argparse.Namespace) -> dict[str, object]:
+    """Traffic with no escalation (every message goes through the triage and Rasa): the
+    gateway's throughput as a share of Rasa alone's, and the CPU per message of each process."""
+    pool = ordinary_scripts()
+    figures: dict[str, object] = {}
+    with httpx.Client(base_url=stack.gateway_url, trust_env=False) as health:  # type: ignore[attr-defined]
+        runs = []
+        for name, url, send in (("rasa-ordinary-max", stack.rasa_urls[0], send_rasa),  # type: ignore[attr-defined]
+                                ("gateway-ordinary-max", stack.gateway_url, send_gateway)):  # type: ignore[attr-defined]
+            meter = CpuMeter(stack, health)
+            run = await closed_loop(name, url, send, args.concurrency, args.duration, seed=13,
+                                    pool=pool)
+            figures[name] = run.summary()
+            figures[f"{name} cpu_ms_per_message"] = meter.per_message(len(run.samples))
+            runs.append(run)
+    figures["ordinary gateway_vs_rasa_throughput"] = ratio(runs[1], runs[0])
+    gateway = figures["gateway-ordinary-max cpu_ms_per_message"]
+    rasa = figures["rasa-ordinary-max cpu_ms_per_message"]
+    rasa_cpu = sum(v for k, v in rasa.items() if k.startswith(("rasa", "actions")))  # type: ignore[union-attr]
+    figures["gateway without the model / Rasa CPU per message"] = round(
+        gateway["gateway without the model"] / max(rasa_cpu, 1e-9), 3)  # type: ignore[index]
+    return figures
 
 
 def print_report(report: dict[str, object]) -> None:

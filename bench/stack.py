@@ -80,7 +80,8 @@ class Stack:
             drop_database(self.pg_database)
 
     def stored_message_ids(self) -> list[str]:
-        """Platform ids of every stored inbound web message (to count losses and duplicates)."""
+        """The stored references of every inbound web message (keyed hashes of the message ids:
+        one per message sent, to count losses and duplicates)."""
         query = ("SELECT platform_id FROM messages"
                  " WHERE direction = 'in' AND platform_id IS NOT NULL")
         if self.pg_database:
@@ -91,7 +92,7 @@ class Stack:
         else:
             with sqlite3.connect(self.data_dir / "gw" / "kidsafe.db") as conn:
                 rows = [r[0] for r in conn.execute(query)]
-        return [r.split(":", 1)[1] for r in rows]
+        return rows
 
     async def escalation_visible_ms(self) -> dict[str, float]:
         """Time from a disclosure's POST until its case is in the console queue."""
@@ -99,17 +100,21 @@ class Stack:
 
         return await time_to_queue(self.gateway_url, self.gateway)  # type: ignore[arg-type]
 
+    def pids(self) -> dict[str, int]:
+        """Process ids of the gateway and of every Rasa and action server."""
+        found: dict[str, int] = {}
+        if self.gateway and self.gateway.proc:
+            found["gateway"] = self.gateway.proc.pid
+        for i, stack in enumerate(self.rasas):
+            for name, pid in stack.pids().items():
+                found[f"{name}-{i}"] = pid
+        return found
+
     def peak_memory(self) -> dict[str, float]:
         """Peak resident memory of every process of the layout, in MB."""
         from bench.load import peak_rss_mb
 
-        figures: dict[str, float] = {}
-        if self.gateway and self.gateway.proc:
-            figures["gateway"] = peak_rss_mb(self.gateway.proc.pid)
-        for i, stack in enumerate(self.rasas):
-            for name, pid in stack.pids().items():
-                figures[f"{name}-{i}"] = peak_rss_mb(pid)
-        return figures
+        return {name: peak_rss_mb(pid) for name, pid in self.pids().items()}
 
 
 def scaled_rasa_env(database: str) -> dict[str, str]:
