@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import uuid
+from contextlib import closing
 from typing import Any
 
 import httpx
 
 from common.content import faq_by_key, lesson_for
+from common.content import hotline as content_hotline
+from common.content import message as content_text
 from tests.support.chat import ChatSessions
 from tests.support.gateway import GatewayProcess
 
@@ -31,21 +36,29 @@ def new_user() -> str:
     return f"e2e-{uuid.uuid4().hex[:8]}"
 
 
+def stored_triage(gateway: GatewayProcess) -> list[dict[str, Any]]:
+    """The triage the gateway stored beside each message it received, oldest first."""
+    with closing(sqlite3.connect(gateway.data_dir / "kidsafe.db")) as db:
+        rows = db.execute("SELECT triage FROM messages WHERE direction = 'in' ORDER BY id")
+        return [json.loads(triage) for (triage,) in rows if triage]
+
+
 def test_greeting_offers_the_menu(gateway: GatewayProcess) -> None:
     body = chat(gateway, new_user(), "xin chao")
     assert body["handoff"]["active"] is False
     assert len(payloads(body)) >= 4  # lessons, quiz, parents' questions, hotline...
 
 
-def test_lesson_on_body_safety_runs_step_by_step(gateway: GatewayProcess) -> None:
+def test_lesson_on_body_safety_asks_the_age_then_runs_step_by_step(
+    gateway: GatewayProcess,
+) -> None:
     user = new_user()
     body = chat(gateway, user, "cho em hoc bai ve an toan co the")
+    assert all_text(body) == content_text("lesson_age")  # a new child: the age band first
+    assert list(payloads(body)) == ["6–10 tuổi", "11–15 tuổi"]
+    body = chat(gateway, user, payloads(body)["6–10 tuổi"])
     lesson = lesson_for("body_safety", "6-10")
     assert lesson is not None
-    if lesson.steps[0].text not in all_text(body):  # the bot asks the age band first
-        age_buttons = [p for t, p in payloads(body).items() if "6" in t and "10" in t]
-        assert age_buttons, f"expected the lesson or an age question, got {all_text(body)!r}"
-        body = chat(gateway, user, age_buttons[0])
     assert lesson.steps[0].text in all_text(body)
     for step in lesson.steps[1:]:
         assert payloads(body), "each step offers a button to go on"
@@ -57,26 +70,51 @@ def test_lesson_on_body_safety_runs_step_by_step(gateway: GatewayProcess) -> Non
 
 def test_parents_questions_get_the_faq_answers(gateway: GatewayProcess) -> None:
     cases = {
-        "Dấu hiệu trẻ bị xâm hại là gì?": ("signs_of_abuse", "signs_of_sexual_abuse",
-                                          "what_is_child_abuse_types"),
-        "tong dai 111 la gi": ("what_is_111",),
-        "Quy tắc đồ lót là gì?": ("underwear_rule",),
+        "Dấu hiệu trẻ bị xâm hại là gì?": "signs_of_abuse",
+        "Dấu hiệu nào cho thấy con tôi có thể bị xâm hại?": "signs_of_abuse",
+        "Quy tắc đồ lót là gì?": "underwear_rule",
+        "Tôi nên dạy con quy tắc đồ lót như thế nào?": "underwear_rule",
     }
-    for question, keys in cases.items():
+    for question, key in cases.items():
         body = chat(gateway, new_user(), question)
-        text = all_text(body)
-        answers = [faq_by_key(k) for k in keys]
-        assert any(a is not None and a.answer[:80] in text for a in answers), (question, text)
+        answer = faq_by_key(key)
+        assert answer is not None
+        assert answer.answer[:80] in all_text(body), (question, all_text(body))
         assert body["handoff"]["active"] is False
 
 
-def test_rasa_handoff_signal_escalates_through_the_menu_button(gateway: GatewayProcess) -> None:
+def test_asking_what_111_is_gets_the_hotlines_and_how_to_call(gateway: GatewayProcess) -> None:
+    body = chat(gateway, new_user(), "tong dai 111 la gi")
+    said = all_text(body)
+    hotline = content_hotline("111")
+    assert hotline is not None
+    assert said.startswith(content_text("hotlines_intro")) and hotline.how_to_call in said
+    assert body["handoff"]["active"] is False
+
+
+def test_the_menu_button_for_a_person_opens_a_case(gateway: GatewayProcess) -> None:
     user = new_user()
     menu = chat(gateway, user, "xin chao")
     button = next(p for t, p in payloads(menu).items() if "người thật" in t)
     body = chat(gateway, user, button)
     assert body["handoff"]["active"] is True and body["handoff"]["case_id"]
     assert "111" in all_text(body)
+    assert "tapped: talk to a person" in stored_triage(gateway)[-1]["reasons"]
+
+
+def test_rasa_reading_a_typed_message_as_self_harm_turns_a_doubt_into_a_handoff(
+    gateway: GatewayProcess,
+) -> None:
+    # No rule matches this tired child's words and the learned signal alone only doubts them;
+    # Rasa's NLU reads them as risk_self_harm, and the triage escalates on that agreement.
+    body = chat(gateway, new_user(), "em mệt mỏi với mọi thứ lắm rồi")
+    assert body["triage"] == "escalate" and body["handoff"]["active"] is True
+    assert body["handoff"]["category"] == "self_harm"
+    assert "111" in all_text(body)
+    reasons = stored_triage(gateway)[-1]["reasons"]
+    assert not any(r.startswith("rules:") for r in reasons)
+    assert any(r.startswith("rasa: risk_self_harm") for r in reasons)
+    assert "rasa agrees with the doubt" in reasons
 
 
 def test_a_typed_slash_command_is_not_obeyed(gateway: GatewayProcess) -> None:
