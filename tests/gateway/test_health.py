@@ -10,9 +10,17 @@ async def test_healthz_is_503_when_rasa_is_down(serve) -> None:
     async with httpx.AsyncClient(base_url=running.url) as client:
         response = await client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {
+    body = response.json()
+    assert {k: body[k] for k in ("status", "database", "rasa", "safety_model")} == {
         "status": "unavailable", "database": True, "rasa": False, "safety_model": True
     }
+
+
+async def test_healthz_tells_a_loopback_caller_the_safety_models_cpu(serve) -> None:
+    running = await serve()
+    async with httpx.AsyncClient(base_url=running.url) as client:
+        body = (await client.get("/healthz")).json()
+    assert body["safety_model_scored"] == 0 and body["safety_model_cpu_seconds"] == 0.0
 
 
 async def test_healthz_is_503_without_the_learned_safety_model(serve, tmp_path) -> None:
