@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.chat import ChatSessions
+
 
 async def test_healthz_is_503_when_rasa_is_down(serve) -> None:
     running = await serve()
@@ -19,8 +21,11 @@ async def test_healthz_is_503_when_rasa_is_down(serve) -> None:
 async def test_healthz_tells_a_loopback_caller_the_safety_models_cpu(serve) -> None:
     running = await serve()
     async with httpx.AsyncClient(base_url=running.url) as client:
-        body = (await client.get("/healthz")).json()
-    assert body["safety_model_scored"] == 0 and body["safety_model_cpu_seconds"] == 0.0
+        before = (await client.get("/healthz")).json()
+        await ChatSessions().post(client, "health-user", "em muốn học bài về người lạ")
+        after = (await client.get("/healthz")).json()
+    assert before["safety_model_scored"] == 0 and before["safety_model_cpu_seconds"] == 0.0
+    assert after["safety_model_scored"] == 1 and after["safety_model_cpu_seconds"] > 0.0
 
 
 async def test_healthz_is_503_without_the_learned_safety_model(serve, tmp_path) -> None:
