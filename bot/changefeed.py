@@ -188,8 +188,9 @@ class Subscription:
             if self.closed:
                 return None
             self._ready.clear()
-            try:
-                await asyncio.wait_for(self._ready.wait(), within)
+            try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
+                async with asyncio.timeout(within):
+                    await self._ready.wait()
             except TimeoutError:
                 return None
         _key, change = self._pending.popitem(last=False)
@@ -319,8 +320,9 @@ class ChangeFeed:
             every = self.poll_seconds
             if self._listen is not None:
                 every = max(every, LISTENING_POLL_SECONDS)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), every)
+            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
+                async with asyncio.timeout(every):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _begin(self) -> None:

@@ -29,7 +29,7 @@ SERVICE = {
     "social_affairs": "Bảo trợ xã hội – bảo vệ trẻ em",
     "school": "Nhà trường",
 }
-CHANNEL = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo OA", "zalo_oa": "Zalo OA",
+CHANNEL = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo OA",
            "zalo_bot": "Zalo Bot"}
 ROLE = {"counsellor": "Tư vấn viên", "supervisor": "Giám sát viên", "admin": "Quản trị"}
 AUTHOR = {"user": "Trẻ / người dùng", "bot": "Bot", "counsellor": "Tư vấn viên",

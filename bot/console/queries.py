@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.zalo_oa import CHANNEL as ZALO_OA
 from bot.console import access, queue, transcripts
 from bot.console.auth import Identity
-from bot.console.zalo_window import ZALO_OA_CHANNELS, ReplyWindow, reply_window
+from bot.console.zalo_window import ReplyWindow, reply_window
 from bot.handoff.cases import chat_with_bot
 from bot.speaker import as_audience
 from bot.storage.models import (
@@ -36,7 +37,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 async def zalo_window(session: AsyncSession, case: Case) -> ReplyWindow | None:
     """The Zalo OA reply window of a case's user (None for other channels)."""
-    if case.channel not in ZALO_OA_CHANNELS:
+    if case.channel != ZALO_OA:
         return None
     conversation = await session.get(Conversation, case.conversation_id)
     if conversation is None:

@@ -10,7 +10,6 @@ from bot.storage.models import as_utc
 
 REPLY_LIMIT = 8
 WINDOW = timedelta(hours=48)
-ZALO_OA_CHANNELS = frozenset({"zalo", "zalo_oa"})
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,14 @@ def async_url(database_url: str) -> str:
     )
 
 
+BUSY_TIMEOUT_MS = 10000  # how long a statement waits for SQLite's lock before failing
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=ON")  # deleted or overwritten content is zeroed
     cursor.close()
@@ -91,17 +94,29 @@ def protect_files(data_dir: Path, database_urls: Iterable[str] = ()) -> None:
 SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
-async def checkpoint(engine: AsyncEngine, attempts: int = 20) -> bool:
+CHECKPOINT_WAIT_MS = 100  # how long one checkpoint may hold the writer lock waiting on readers
+
+
+async def checkpoint(engine: AsyncEngine, attempts: int = 50, pause: float = 0.2) -> bool:
     """SQLite: copy the WAL into the database file and truncate it, so erased text leaves no
-    copy in the WAL (with secure_delete the database pages are zeroed); True when done."""
+    copy in the WAL (with secure_delete the database pages are zeroed); True when done.
+
+    A TRUNCATE checkpoint holds the writer lock while it waits for readers, so each attempt
+    waits at most CHECKPOINT_WAIT_MS and the next one comes after a pause in which incoming
+    messages are stored: an erasure must never keep a child's message from being stored."""
     if engine.dialect.name != "sqlite":
         return True
     for _ in range(attempts):
         async with engine.connect() as connection:
-            row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+            await connection.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                       ).first()
+            finally:
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if row is not None and row[0] == 0:
             return True
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(pause)
     log.warning("WAL checkpoint after erasure did not complete (readers busy)")
     return False
 
