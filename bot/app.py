@@ -14,6 +14,7 @@ from bot.background import watch_bursts, watch_escalations
 from bot.changefeed import ChangeFeed
 from bot.health import bp as health_bp
 from bot.pipeline import Pipeline
+from bot.recovery import answer_unanswered
 from bot.privacy import Privacy
 from bot.rasa_client import RasaClient
 from bot.rasa_tracker import RasaTrackerStore
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
             asyncio.create_task(
                 retention_loop(app.ctx.db, app.ctx.tracker, settings.retention_days)
             ),
+            asyncio.create_task(answer_unanswered(app.ctx.pipeline)),
         ]
 
     @app.after_server_stop
