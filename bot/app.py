@@ -14,10 +14,10 @@ from bot.background import watch_bursts, watch_escalations
 from bot.changefeed import ChangeFeed
 from bot.health import bp as health_bp
 from bot.pipeline import Pipeline
-from bot.recovery import answer_unanswered
 from bot.privacy import Privacy
 from bot.rasa_client import RasaClient
 from bot.rasa_tracker import RasaTrackerStore
+from bot.recovery import answer_unanswered
 from bot.retention import retention_loop
 from bot.safety.learned import LearnedClassifier, LearnedUnavailable
 from bot.settings import Settings, get_settings
