@@ -1,7 +1,7 @@
 """Console load: a child's chat latency beside a busy console and a login flood, side by side.
 
 Starts the real gateway process on a fresh SQLite database with 1,000 open cases, behind the
-fake Rasa (tests/fakes/rasa.py) or the real one, and measures POST /api/chat round trips of a
+fake Rasa (devtools/fakes/rasa.py) or the real one, and measures POST /api/chat round trips of a
 few children (each keeps the `session` of its first answer) in three phases:
 
 1. quiet: no console open;
@@ -44,15 +44,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.console_probe import create_supervisor  # noqa: E402
-from bot.devstack import RasaStack  # noqa: E402
 from bot.handoff.cases import risk_rank  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.encryption import use_keys  # noqa: E402
 from bot.storage.models import Case, Conversation, Message, User, utcnow  # noqa: E402
 from common.datakeys import new_key  # noqa: E402
-from tests.fakes.rasa import FakeRasa  # noqa: E402
-from tests.support.chat import ChatSessions  # noqa: E402
-from tests.support.gateway import GatewayProcess, free_port  # noqa: E402
+from devtools.chat_client import ChatSessions  # noqa: E402
+from devtools.devstack import RasaStack  # noqa: E402
+from devtools.fakes.rasa import FakeRasa  # noqa: E402
+from devtools.gateway_process import GatewayProcess, free_port  # noqa: E402
 
 RISKS = ("concern", "high", "imminent")
 CATEGORIES = ("physical_violence", "bullying", "emotional_abuse", "neglect", "self_harm")

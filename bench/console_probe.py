@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.gateway import GatewayProcess  # noqa: E402
+from devtools.gateway_process import GatewayProcess  # noqa: E402
 
 DISCLOSURE = "bo em danh em dau lam"
 QUIET = "hom nay em di hoc vui lam"
@@ -115,7 +115,7 @@ async def idle_streams(client: httpx.AsyncClient, count: int) -> contextlib.Asyn
 async def seed(gateway: GatewayProcess, count: int) -> None:
     """Insert `count` waiting cases into the gateway's database (with its keys)."""
     from bot.storage.db import Database
-    from tests.console.seed import seed_open_cases
+    from devtools.seed_cases import seed_open_cases
 
     db = Database(f"sqlite+aiosqlite:///{gateway.data_dir / 'kidsafe.db'}")
     try:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.conversations import Script, ordinary_scripts, scripts  # noqa: E402
-from tests.support.chat import ChatSessions  # noqa: E402
+from devtools.chat_client import ChatSessions  # noqa: E402
 
 SESSIONS = ChatSessions()  # each simulated user keeps its chat's session, as the page does
 

@@ -6,7 +6,7 @@ Run from the repository root (gateway environment):
 FILE is Rasa NLU YAML (default tests/nlu_heldout.yml) or `messages: [{text, intent, who?, age?,
 scope?, topic?}]` (bench/nlu_labels.py); several files are reported one by one, then together.
 
-By default it starts Rasa and the action server (bot.devstack) on free loopback ports with the
+By default it starts Rasa and the action server (devtools.devstack) on free loopback ports with the
 model: intents and FAQ answers come from /model/parse, and each item's first reply (for the
 address and service checks) from /webhooks/rest/webhook, sent as the first message of a new
 conversation. --direct parses in-process in the Rasa environment instead (bench/rasa_parse.py:
@@ -107,7 +107,7 @@ def evaluate_direct(model: Path, items: list[Labelled]) -> tuple[Report, dict[st
 @contextmanager
 def rasa_server(model: Path) -> Iterator[str]:
     """Rasa and the action server on free loopback ports with a throw-away tracker store."""
-    from bot.devstack import RasaStack
+    from devtools.devstack import RasaStack
 
     work = ROOT / "var" / "bench"
     stack = RasaStack(
@@ -145,7 +145,7 @@ def print_latency(rasa_url: str, items: list[Labelled], n: int) -> None:
     """Time N ordinary messages through Rasa's webhook and through a gateway."""
     import tempfile
 
-    from tests.support.gateway import GatewayProcess
+    from devtools.gateway_process import GatewayProcess
 
     safe = [i.text for i in items if not i.intent.startswith("risk_")
             and i.intent != "request_human"][:n]

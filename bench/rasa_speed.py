@@ -2,7 +2,7 @@
 
 Run from the repository root (gateway environment):
     .venv/bin/python bench/rasa_speed.py [--model PATH] [--concurrency 16] [--duration 30]
-Starts Rasa and the action server (bot.devstack) on free loopback ports with the model and a
+Starts Rasa and the action server (devtools.devstack) on free loopback ports with the model and a
 throw-away SQLite tracker store, plays bench/conversations.py's scripts against Rasa's REST
 webhook as fast as `concurrency` conversations go (bench/load.py's Rasa-alone phase), and
 reads each process's CPU time (user + system, /proc) before and after.
@@ -35,7 +35,7 @@ def cpu_seconds(pid: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Start Rasa, load it, print throughput, latency and CPU per message."""
-    from bot.devstack import RasaStack
+    from devtools.devstack import RasaStack
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--model", type=Path, default=MODEL)

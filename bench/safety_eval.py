@@ -88,8 +88,8 @@ def run(names: list[str], use_rasa: bool, misses: str | None) -> int:
     parse = None
     stack = None
     if use_rasa:
-        from bot.devstack import RasaStack
-        from tests.support.gateway import free_port
+        from devtools.devstack import RasaStack
+        from devtools.gateway_process import free_port
 
         work = Path(tempfile.mkdtemp(prefix="safety_eval_"))
         stack = RasaStack(ROOT, rasa_port=free_port(), actions_port=free_port(),

@@ -9,14 +9,14 @@ from types import TracebackType
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from bot.devstack import RasaStack  # noqa: E402
-from bot.localservices import (  # noqa: E402
+from devtools.devstack import RasaStack  # noqa: E402
+from devtools.gateway_process import GatewayProcess, free_port  # noqa: E402
+from devtools.localservices import (  # noqa: E402
     create_database,
     drop_database,
     ensure_postgres,
     ensure_redis,
 )
-from tests.support.gateway import GatewayProcess, free_port  # noqa: E402
 
 MODEL = ROOT / "var/models/current.tar.gz"
 

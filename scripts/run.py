@@ -15,9 +15,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.devstack import RasaStack  # noqa: E402
-from bot.localservices import ensure_postgres, ensure_redis  # noqa: E402
 from bot.settings import get_settings  # noqa: E402
+from devtools.devstack import RasaStack  # noqa: E402
+from devtools.localservices import ensure_postgres, ensure_redis  # noqa: E402
 
 SCALED_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SCALED_RASA_ENV = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.devstack import RasaStack
-from tests.support.gateway import free_port
+from devtools.devstack import RasaStack
+from devtools.gateway_process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "var" / "models" / "current.tar.gz"

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.fakes.rasa import FakeRasa
+from devtools.fakes.rasa import FakeRasa
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.zalo import FakeZaloBot, FakeZaloOA
 from tests.gateway.conftest import make_app, make_settings, serve  # noqa: F401 - fixtures

@@ -13,11 +13,11 @@ from bot.outbox import pending_items
 from bot.storage.db import Database
 from bot.storage.models import OutboxItem
 from common.content import message as text
+from devtools.gateway_process import GatewayProcess
 from tests.channels.conftest import TG_SECRET, until, until_async
 from tests.channels.support import counsellor_replies, open_case_ids
 from tests.fakes.telegram import FakeTelegram, Updates
 from tests.gateway.conftest import UNREACHABLE_RASA
-from tests.support.gateway import GatewayProcess
 
 CHILD = 7001
 READY = "/"  # the chat page answers without Rasa (health needs Rasa)

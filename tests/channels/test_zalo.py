@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.channels.zalo_oa import event_age_problem, signature, verify
 from bot.storage.models import ChannelToken, InboundReceipt, Message, OutboxItem
 from common.content import message as text
+from devtools.fakes.rasa import FakeRasa
 from tests.channels.conftest import (
     ZALO_APP_ID,
     ZALO_BOT_SECRET,
@@ -22,7 +23,6 @@ from tests.channels.conftest import (
 )
 from tests.channels.support import counsellor_replies, open_case_ids
 from tests.channels.test_telegram_transport import count
-from tests.fakes.rasa import FakeRasa
 from tests.fakes.zalo import FakeZaloBot, FakeZaloOA, signed, zalo_bot_update, zalo_event
 
 CALL_111 = {"title": "📞 Gọi 111 (miễn phí, 24/7)", "type": "oa.open.phone",

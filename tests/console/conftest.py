@@ -20,7 +20,7 @@ from bot.console.auth import hash_password
 from bot.settings import load_settings
 from bot.storage.migrate import upgrade
 from bot.storage.models import Case, Conversation, Counsellor, Message, User, utcnow
-from tests.support.gateway import free_port
+from devtools.gateway_process import free_port
 
 _names = itertools.count()
 UNREACHABLE_RASA = "http://127.0.0.1:9"

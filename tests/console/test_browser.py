@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.support.gateway import ROOT, GatewayProcess
+from devtools.gateway_process import ROOT, GatewayProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

@@ -24,8 +24,8 @@ from bot.console.health import VIETNAM
 from bot.console.reports import hide_small
 from bot.storage.models import utcnow
 from common.taxonomy import CATEGORIES
+from devtools.seed_cases import seed_open_cases
 from tests.console.conftest import PASSWORD, Child, make_account
-from tests.console.seed import seed_open_cases
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
+from devtools.fakes.rasa import FakeRasa
 from tests.console.conftest import PASSWORD, make_account
-from tests.fakes.rasa import FakeRasa
 
 pytestmark = pytest.mark.browser
 DOUBTFUL = "hôm nay em được điểm mười môn toán <b>vui ghê</b>"

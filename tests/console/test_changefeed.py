@@ -13,11 +13,11 @@ from sqlalchemy import func, insert, select
 
 from bot import changefeed
 from bot.changefeed import Change, ChangeFeed, ChangeKind, record, typing_due
-from bot.localservices import create_database, drop_database, ensure_postgres
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import Change as ChangeRow
 from bot.storage.models import utcnow
+from devtools.localservices import create_database, drop_database, ensure_postgres
 
 WAIT = 10.0
 

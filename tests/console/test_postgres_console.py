@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from bot.handoff.alerts import raise_alert
 from bot.handoff.states import AlertKind
-from bot.localservices import create_database, drop_database, ensure_postgres
 from bot.storage.models import Alert
+from devtools.localservices import create_database, drop_database, ensure_postgres
+from devtools.seed_cases import seed_open_cases
 from tests.console.conftest import Console, make_account, make_case
-from tests.console.seed import seed_open_cases
 from tests.console.test_events import live, next_frame
 
 pytestmark = pytest.mark.postgres

@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.console.queue import PREVIEW, preview_of
 from common.taxonomy import CATEGORIES
+from devtools.seed_cases import channel_of, seed_open_cases
 from tests.console.conftest import make_account, make_case, minutes_ago
-from tests.console.seed import channel_of, seed_open_cases
 
 SEEDED = 1000
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.storage.models import AuditEntry, Case, Conversation, Review
+from devtools.chat_client import ChatSessions
+from devtools.fakes.rasa import FakeRasa
 from tests.console.conftest import Console, make_account
-from tests.fakes.rasa import FakeRasa
-from tests.support.chat import ChatSessions
 
 DOUBTFUL = "hôm nay em được điểm mười môn toán"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.devstack import RasaStack
-from tests.support.gateway import GatewayProcess
+from devtools.devstack import RasaStack
+from devtools.gateway_process import GatewayProcess
 
 
 @pytest.fixture

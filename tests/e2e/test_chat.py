@@ -13,8 +13,8 @@ import httpx
 from common.content import faq_by_key, lesson_for
 from common.content import hotline as content_hotline
 from common.content import message as content_text
-from tests.support.chat import ChatSessions
-from tests.support.gateway import GatewayProcess
+from devtools.chat_client import ChatSessions
+from devtools.gateway_process import GatewayProcess
 
 SESSIONS = ChatSessions()
 

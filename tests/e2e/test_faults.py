@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from bot.devstack import RasaStack
-from tests.support.chat import ChatSessions
-from tests.support.gateway import ROOT, GatewayProcess, free_port
+from devtools.chat_client import ChatSessions
+from devtools.devstack import RasaStack
+from devtools.gateway_process import ROOT, GatewayProcess, free_port
 
 SESSIONS = ChatSessions()
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bench.stack import Stack
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
 
 pytestmark = pytest.mark.postgres
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.http import FakeHTTPServer, FakeRequest, Response
+from devtools.fakes.http import FakeHTTPServer, FakeRequest, Response
 
 BOT_ID = 777000111
 

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from tests.fakes.http import FakeHTTPServer, FakeRequest, Response
+from devtools.fakes.http import FakeHTTPServer, FakeRequest, Response
 
 
 class FakeZaloOA:

@@ -13,7 +13,7 @@ from sanic import Sanic
 from bot.app import create_app
 from bot.settings import Settings, load_settings
 from bot.storage.migrate import upgrade
-from tests.fakes.rasa import FakeRasa
+from devtools.fakes.rasa import FakeRasa
 
 _names = itertools.count()
 UNREACHABLE_RASA = "http://127.0.0.1:9"  # nothing listens on the discard port: Rasa is down
@@ -71,7 +71,7 @@ class RunningApp:
 @pytest.fixture
 async def serve(make_app: Callable[..., Sanic]):  # type: ignore[no-untyped-def]
     """Start apps in this event loop; every one is stopped at the end of the test."""
-    from tests.support.gateway import free_port
+    from devtools.gateway_process import free_port
 
     servers = []
 

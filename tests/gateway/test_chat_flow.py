@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.handoff import cases
 from bot.storage.models import Alert, AuditEntry, Case, Counsellor, Message
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
 
 SESSIONS = ChatSessions()
 

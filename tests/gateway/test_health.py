@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
 
 
 async def test_healthz_is_503_when_rasa_is_down(serve) -> None:

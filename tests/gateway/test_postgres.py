@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.localservices import create_database, drop_database, ensure_postgres
 from bot.storage.models import Case, Message
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
+from devtools.localservices import create_database, drop_database, ensure_postgres
 
 SESSIONS = ChatSessions()
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.rasa_client import RasaClient, RasaUnavailable, escape_command, parse_answer
-from tests.fakes.http import FakeHTTPServer, FakeRequest, Response
-from tests.fakes.rasa import FakeRasa
+from devtools.fakes.http import FakeHTTPServer, FakeRequest, Response
+from devtools.fakes.rasa import FakeRasa
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDERS = [f"user-{i}" for i in range(60)]

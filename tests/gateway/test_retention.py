@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from bot.retention import purge
 from bot.storage.models import AuditEntry, Case, Message, utcnow
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
 
 SESSIONS = ChatSessions()
 

@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy import select
 
 from bot.storage.models import Case, Message, Review
-from tests.fakes.rasa import FakeRasa
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
+from devtools.fakes.rasa import FakeRasa
 
 SESSIONS = ChatSessions()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.chat_client import ChatSessions
 from tests.gateway.conftest import make_app, make_settings, rasa, serve
-from tests.support.chat import ChatSessions
 
 __all__ = ["make_app", "make_settings", "rasa", "serve"]
 

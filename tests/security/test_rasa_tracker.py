@@ -16,11 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.devstack import RASA_ENV, RasaStack
-from bot.localservices import create_database, drop_database, ensure_postgres
 from bot.rasa_tracker import RasaTrackerStore
 from bot.settings import ROOT
 from common.datakeys import TextCipher, is_token, load_keys
+from devtools.devstack import RASA_ENV, RasaStack
+from devtools.localservices import create_database, drop_database, ensure_postgres
 
 pytestmark = pytest.mark.rasa
 SECRET_TEXT = "em giau kho-bau-bi-mat-4711 duoi gam giuong"

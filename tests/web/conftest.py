@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.chat_client import ChatSessions
 from tests.console.conftest import browser
 from tests.gateway.conftest import make_app, make_settings, rasa, serve
-from tests.support.chat import ChatSessions
 
 __all__ = ["browser", "make_app", "make_settings", "rasa", "serve"]
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.storage.models import Message
-from tests.support.chat import SESSION_HEADER, ChatSessions
+from devtools.chat_client import SESSION_HEADER, ChatSessions
 
 LONE_SURROGATE = '"\\ud800"'  # JSON for a UTF-16 high surrogate without its pair
 

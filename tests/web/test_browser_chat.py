@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.handoff import cases
 from bot.storage.models import Message
 from common.content import message
-from tests.fakes.rasa import FakeRasa
+from devtools.fakes.rasa import FakeRasa
 from tests.web.support import as_counsellor, counsellor_for_the_case, counsellor_types
 
 pytestmark = pytest.mark.browser

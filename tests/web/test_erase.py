@@ -10,7 +10,7 @@ from bot.handoff import cases
 from bot.safety import SafetyResult, screen
 from bot.storage.models import Case, Counsellor, Message
 from common.content import message
-from tests.support.chat import ChatSessions
+from devtools.chat_client import ChatSessions
 
 ERASE_REQUEST = message("web_erase_request")
 

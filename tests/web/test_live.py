@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.changefeed import ChangeKind, record
 from bot.handoff import cases
 from bot.storage.models import Change, Conversation
-from tests.support.chat import SESSION_HEADER, ChatSessions
+from devtools.chat_client import SESSION_HEADER, ChatSessions
 from tests.web.support import as_counsellor, counsellor_for_the_case, counsellor_types
 
 WAIT = 10.0  # a condition that never comes fails the test after this long

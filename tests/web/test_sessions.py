@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.storage.models import Conversation, InboundReceipt, Message, User
-from tests.support.chat import SESSION_HEADER, ChatSessions
+from devtools.chat_client import SESSION_HEADER, ChatSessions
 
 COUNTED = (Message, InboundReceipt, User, Conversation)
 

@@ -14,7 +14,7 @@ import httpx
 
 from common.datakeys import load_keys
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.http import FakeHTTPServer, FakeRequest, Response
+from devtools.fakes.http import FakeHTTPServer, FakeRequest, Response
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Local fakes of outside services (Rasa) that the tests and benches share."""
