@@ -28,7 +28,7 @@ from bot.changefeed import ChangeKind, record
 from bot.chat_types import Button, ChatResult, Handoff, Inbound, Reply
 from bot.erasure import CANCEL, CONFIRM, erase_user_data, is_erase_request
 from bot.handoff.cases import active_case, open_or_raise
-from bot.handoff.replies import escalation_reply, review_line, risk_raised_reply, voiced
+from bot.handoff.replies import escalation_reply, review_line, risk_raised_reply
 from bot.handoff.reviews import note_review
 from bot.outgoing import PULL_CHANNELS, post_message, queue_action
 from bot.privacy import Privacy, short
@@ -57,7 +57,7 @@ from bot.storage.models import (
     User,
     utcnow,
 )
-from common.content import message as text
+from common.content import bot_text, voiced
 from common.taxonomy import HANDOFF_INTENTS
 
 log = logging.getLogger("kidsafe.pipeline")
@@ -290,13 +290,12 @@ class Pipeline:
         if triage.escalate:
             return Outcome(kind="escalation", triage=triage)
         if inbound.kind != "text" and not body:
-            return Outcome([Reply(text("non_text"))])
+            return Outcome([Reply(bot_text("non_text"))])
         if not body:
-            return Outcome([Reply(text("empty_text"))])
+            return Outcome([Reply(bot_text("empty_text"))])
         if len(body) > self.max_text_chars:
-            return self._with_review(
-                Outcome([Reply(text("too_long", limit=self.max_text_chars))], triage=triage), view
-            )
+            too_long = Reply(bot_text("too_long", limit=self.max_text_chars))
+            return self._with_review(Outcome([too_long], triage=triage), view)
         if body in (CONFIRM, CANCEL) and body in view.offered or is_erase_request(body):
             return Outcome(kind="erasure", triage=triage, body=body)
         message = body if body in view.offered else escape_command(body)
@@ -304,7 +303,7 @@ class Pipeline:
             answer = await self.rasa.send(pseudonym, message)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for %s: %s", short(pseudonym), exc)
-            return self._with_review(Outcome([Reply(text("rasa_down"))], triage=triage), view)
+            return self._with_review(Outcome([Reply(bot_text("rasa_down"))], triage=triage), view)
         signal = rasa_signal(answer)
         if signal is not None:
             triage = with_case(
@@ -314,7 +313,7 @@ class Pipeline:
             )
             if triage.escalate:
                 return Outcome(kind="escalation", triage=triage)
-        replies = answer.replies or [Reply(text("fallback"))]
+        replies = answer.replies or [Reply(bot_text("fallback"))]
         return self._with_review(Outcome(replies, triage=triage), view)
 
     def _with_review(self, outcome: Outcome, view: View) -> Outcome:
@@ -572,16 +571,16 @@ class Pipeline:
     ) -> ChatResult:
         """Ask to confirm an erasure request, then erase the user's messages outside cases."""
         if body == CANCEL:
-            replies = [Reply(text("menu"))]
+            replies = [Reply(bot_text("menu"))]
         elif body != CONFIRM:
             buttons = (Button("Xóa tin nhắn của em", CONFIRM), Button("Không xóa", CANCEL))
-            replies = [Reply(text("erase_confirm"), buttons)]
+            replies = [Reply(bot_text("erase_confirm"), buttons)]
         else:
             await erase_user_data(session, conversation, keep_message_id=stored.message_id)
             user = await session.get(User, conversation.user_id)
             if user is not None:
                 await self.tracker.erase(user.pseudonym)
-            replies = [Reply(text("erase_done"))]
+            replies = [Reply(bot_text("erase_done"))]
         if triage.decision is Decision.REVIEW:
             await note_review(session, conversation, stored.message_id, triage)
             replies.append(Reply(review_line(view.audience), kind="review"))
@@ -603,7 +602,7 @@ class Pipeline:
         if triage.decision is Decision.REVIEW:
             await note_review(session, conversation, stored.message_id, triage)
         queue_action(session, conversation, "wipe")
-        reply = Reply(text("wipe_done"), kind="wipe")
+        reply = Reply(bot_text("wipe_done"), kind="wipe")
         await post_message(session, conversation, reply, author="bot",
                            case_id=case.id if case is not None else None)
         remember_offered(conversation, [reply])

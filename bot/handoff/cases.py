@@ -37,7 +37,6 @@ from bot.handoff.errors import (
     UnknownStatus,
 )
 from bot.handoff.errors import CaseError as CaseError  # re-exported for callers
-from bot.handoff.replies import voiced
 from bot.handoff.states import (
     REFERRAL_SERVICES,
     AlertKind,
@@ -66,7 +65,7 @@ from bot.storage.models import (
     as_utc,
     utcnow,
 )
-from common.content import message as text
+from common.content import bot_text, voiced
 from common.taxonomy import CATEGORIES, RiskLevel
 
 CASE_STATUSES = tuple(CaseStatus)
@@ -242,7 +241,7 @@ async def hand_back(
                            case_id=case.id, counsellor_id=counsellor.id)
     if conversation.state != ConversationState.BOT:
         conversation.state = ConversationState.BOT
-        await post_message(session, conversation, Reply(text("handback")), author="system",
+        await post_message(session, conversation, Reply(bot_text("handback")), author="system",
                            case_id=case.id)
     audit(session, "handed_back", counsellor_id=counsellor.id, case_id=case.id)
     await changed(session, case, "handed_back")

@@ -6,8 +6,7 @@ the bot is unsure about is spoken to as a child. Every escalation reply carries 
 
 from __future__ import annotations
 
-from common.content import load_messages
-from common.content import message as text
+from common.content import voiced
 from common.taxonomy import RiskLevel
 
 ABUSE_CATEGORIES = frozenset(
@@ -15,16 +14,6 @@ ABUSE_CATEGORIES = frozenset(
      "runaway", "online_abuse", "child_labour"}
 )
 HURT_CATEGORIES = frozenset({"self_harm", "physical_violence", "sexual_abuse", "immediate_danger"})
-
-
-def voiced(key: str, audience: str) -> str:
-    """The text `key` in the audience's voice (a parent's when there is one, else a child's)."""
-    messages = load_messages()
-    if audience == "parent" and f"{key}_parent" in messages:
-        return text(f"{key}_parent")
-    if f"{key}_child" in messages:
-        return text(f"{key}_child")
-    return text(key)
 
 
 def escalation_reply(

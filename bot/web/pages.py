@@ -11,7 +11,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic.response import html as html_response
 
-from common.content import message
+from common.content import bot_text
 
 WEB = Path(__file__).resolve().parent
 STATIC = WEB / "static"
@@ -34,7 +34,7 @@ def render_page(quick_exit_url: str) -> str:
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
-        return html.escape(values[name] if name in values else message(name), quote=True)
+        return html.escape(values[name] if name in values else bot_text(name), quote=True)
 
     return _FIELD.sub(fill, TEMPLATE.read_text(encoding="utf-8"))
 

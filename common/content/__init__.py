@@ -23,13 +23,13 @@ from common.content.loading import (
     load_quiz,
 )
 from common.content.queries import (
+    bot_text,
     faq_by_category,
     faq_by_key,
     hotline,
     lesson_by_id,
     lesson_for,
     lessons_by_topic,
-    message,
     quiz_by_id,
     quiz_questions,
     voiced,
@@ -87,7 +87,7 @@ __all__ = [
     "load_messages",
     "load_quiz",
     "main",
-    "message",
+    "bot_text",
     "quiz_by_id",
     "quiz_questions",
     "summary",

@@ -77,8 +77,8 @@ def hotline(number: str, content_dir: Optional[PathLike] = None) -> Optional[Hot
     return next((h for h in load_hotlines(content_dir) if h.number == digits), None)
 
 
-def message(key: str, content_dir: Optional[PathLike] = None, **fields: Any) -> str:
-    """Return a message text by key, with ``{name}`` fields filled in."""
+def bot_text(key: str, content_dir: Optional[PathLike] = None, **fields: Any) -> str:
+    """The bot's text `key` from content/messages.yml, with ``{name}`` fields filled in."""
     text = load_messages(content_dir)[key]
     return text.format(**fields) if fields else text
 
@@ -93,4 +93,4 @@ def voiced(
     found = next((k for k in candidates if k in texts), None)
     if found is None:
         raise KeyError(key)
-    return message(found, content_dir, **fields)
+    return bot_text(found, content_dir, **fields)

@@ -8,7 +8,7 @@ import logging
 from sqlalchemy import select
 
 from bot.storage.models import OutboxItem
-from common.content import message as text
+from common.content import bot_text
 from tests.channels.conftest import channel_settings, settled, until, until_async
 from tests.channels.support import counsellor_replies, open_case_ids
 from tests.channels.test_telegram_transport import post
@@ -32,7 +32,7 @@ async def test_429_and_500_then_everything_delivered_in_order(serve, telegram) -
     await counsellor_replies(app.ctx.db, case_id, bodies)
     await settled(app, within=60)
 
-    assert telegram.texts(CHILD)[1:] == [text("counsellor_joined"), *bodies]  # in order, once
+    assert telegram.texts(CHILD)[1:] == [bot_text("counsellor_joined"), *bodies]  # in order, once
     refused = [c for c in telegram.calls_of("sendMessage") if not c.params.get("_ok")]
     assert len(refused) == 4
     async with app.ctx.db.session() as session:

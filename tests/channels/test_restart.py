@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.outbox import pending_items
 from bot.storage.db import Database
 from bot.storage.models import OutboxItem
-from common.content import message as text
+from common.content import bot_text
 from devtools.gateway_process import GatewayProcess
 from tests.channels.conftest import TG_SECRET, until, until_async
 from tests.channels.support import counsellor_replies, open_case_ids
@@ -70,7 +70,7 @@ async def test_sigkill_with_pending_outbox_then_all_delivered(tmp_path: Path, te
             # the restarted outbox has nothing left to send: everything it will ever send is sent
             await until_async(lambda: drained(db), within=60, what="delivery after restart")
             delivered = telegram.texts(CHILD)
-            assert delivered[1:] == [text("counsellor_joined"), *bodies]  # in order, none twice
+            assert delivered[1:] == [bot_text("counsellor_joined"), *bodies]  # in order, none twice
             assert "111" in delivered[0]
             async with db.session() as session:
                 statuses = (await session.scalars(select(OutboxItem.status))).all()

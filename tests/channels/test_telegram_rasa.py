@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from common.content import load_lessons
-from common.content import message as text
+from common.content import bot_text, load_lessons
 from tests.channels.conftest import channel_settings, settled, until
 from tests.channels.test_telegram_transport import post
 from tests.fakes.telegram import FakeTelegram, Updates
@@ -39,7 +38,7 @@ async def test_greeting_lesson_with_buttons_and_faq(gateway, telegram: FakeTeleg
     chat = Updates(user_id=8001)
     assert await post(gateway.url, chat.text("/start")) == 200
     [welcome] = await settle(gateway, telegram, 8001, 0)
-    assert welcome["text"] == text("welcome")
+    assert welcome["text"] == bot_text("welcome")
     payloads = [b["callback_data"] for b in buttons(welcome)]
     assert "/start_lesson" in payloads and "/xoa" in payloads
 

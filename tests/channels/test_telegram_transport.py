@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bot.storage.models import InboundReceipt, Message, OutboxItem
-from common.content import message as text
+from common.content import bot_text
 from tests.channels.conftest import TG_SECRET, channel_settings, settled, until, until_async
 from tests.channels.support import counsellor_replies, open_case_ids
 from tests.fakes.telegram import FakeTelegram, Updates
@@ -123,7 +123,7 @@ async def test_duplicate_update_answered_once(serve, telegram: FakeTelegram) -> 
     for _ in range(3):
         assert await post(running.url, update) == 200
     await settled(running.app)
-    assert telegram.texts(5001) == [text("rasa_down")]  # Rasa is down in this test: one apology
+    assert telegram.texts(5001) == [bot_text("rasa_down")]  # Rasa is down in this test: one apology
     assert await count(running.app, InboundReceipt) == 1
     assert any(c.params.get("action") == "typing" for c in telegram.calls_of("sendChatAction"))
 
@@ -132,7 +132,7 @@ async def test_sticker_gets_i_read_text_with_hotline(serve, telegram: FakeTelegr
     running = await ready(serve, telegram)
     assert await post(running.url, Updates(user_id=5002).sticker()) == 200
     await settled(running.app)
-    assert telegram.texts(5002) == [text("non_text")]
+    assert telegram.texts(5002) == [bot_text("non_text")]
     assert "111" in telegram.texts(5002)[0]
 
 
@@ -144,7 +144,7 @@ async def test_photo_caption_is_triaged_and_a_bare_photo_is_not_text(serve, tele
     [escalation] = telegram.sent(5013)
     assert "111" in escalation["text"] and wipe_offered(escalation)
     assert len(await open_case_ids(running.app.ctx.db)) == 1  # the caption opened a case
-    assert telegram.texts(5014) == [text("non_text")]
+    assert telegram.texts(5014) == [bot_text("non_text")]
     async with running.app.ctx.db.session() as session:
         photos = (await session.execute(
             select(Message.kind, Message.text, Message.triage)
@@ -168,7 +168,7 @@ async def test_wipe_goes_through_the_pipeline_and_keeps_the_record(serve, telegr
     replies = telegram.sent(5003)
     assert first["message"]["message_id"] in deleted  # the child's own message
     assert replies[0]["_message_id"] in deleted  # the bot's escalation reply
-    assert [r["text"] for r in replies[1:]] == [text("wipe_done")]  # after the deletion, once
+    assert [r["text"] for r in replies[1:]] == [bot_text("wipe_done")]  # after the deletion, once
     assert replies[-1]["_message_id"] not in deleted and not wipe_offered(replies[-1])
     assert len(telegram.calls_of("deleteMessages")) == 1
     [case_id] = await open_case_ids(running.app.ctx.db)
@@ -176,7 +176,7 @@ async def test_wipe_goes_through_the_pipeline_and_keeps_the_record(serve, telegr
         rows = (await session.execute(
             select(Message.text, Message.case_id, Message.triage).order_by(Message.id))).all()
     assert [r.text for r in rows] == [
-        "bố em đánh em đau lắm", replies[0]["text"], "/xoa", text("wipe_done")]
+        "bố em đánh em đau lắm", replies[0]["text"], "/xoa", bot_text("wipe_done")]
     assert all(r.case_id == case_id for r in rows)  # the case record stays for the counsellor
     assert rows[2].triage is not None  # the wipe request was triaged like every message
 
@@ -219,7 +219,7 @@ async def test_full_escalation_ends_with_counsellor_reply(serve, telegram) -> No
     [case_id] = await open_case_ids(running.app.ctx.db)
     await counsellor_replies(running.app.ctx.db, case_id, ["Chào em, cô là cô Lan đây."])
     await settled(running.app)
-    assert telegram.texts(5004)[1:] == [text("counsellor_joined"), "Chào em, cô là cô Lan đây."]
+    assert telegram.texts(5004)[1:] == [bot_text("counsellor_joined"), "Chào em, cô là cô Lan đây."]
     assert await post(running.url, child.text("em sợ lắm")) == 200  # goes to the counsellor
     await settled(running.app)
     assert len(telegram.texts(5004)) == 3  # no bot reply while the counsellor has the chat
@@ -234,7 +234,7 @@ async def test_long_polling_when_no_webhook_url(serve, telegram: FakeTelegram) -
     telegram.updates.append(Updates(user_id=5005).sticker())
     running = await serve(**overrides)
     await until(lambda: running.app.ctx.channels["telegram"].ready.is_set(), what="ready")
-    assert await until(lambda: telegram.texts(5005), what="a reply") == [text("non_text")]
+    assert await until(lambda: telegram.texts(5005), what="a reply") == [bot_text("non_text")]
     assert telegram.calls_of("deleteWebhook") and telegram.calls_of("getUpdates")
     assert not telegram.calls_of("setWebhook")
 
@@ -246,7 +246,8 @@ async def test_out_of_order_and_repeated_updates_each_answered_once(serve, teleg
     for update in (third, first, second, first, third, second):  # late, early, repeated
         assert await post(running.url, update) == 200
     await settled(running.app)
-    assert sorted(telegram.texts(5006)) == sorted([text("non_text"), *[text("rasa_down")] * 2])
+    expected = [bot_text("non_text"), bot_text("rasa_down"), bot_text("rasa_down")]
+    assert sorted(telegram.texts(5006)) == sorted(expected)
     assert await count(running.app, InboundReceipt) == 3
     async with running.app.ctx.db.session() as session:
         stored = (await session.scalars(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.channels.zalo_oa import event_age_problem, signature, verify
 from bot.storage.models import ChannelToken, InboundReceipt, Message, OutboxItem
-from common.content import message as text
+from common.content import bot_text
 from devtools.fakes.rasa import FakeRasa
 from tests.channels.conftest import (
     ZALO_APP_ID,
@@ -121,7 +121,7 @@ async def test_escalation_over_zalo_offers_a_call_to_111_then_counsellor_replies
     [case_id] = await open_case_ids(running.app.ctx.db)
     await counsellor_replies(running.app.ctx.db, case_id, ["Chào em, cô là cô Lan."])
     await settled(running.app)
-    assert zalo.texts("z-200")[1:] == [text("counsellor_joined"), "Chào em, cô là cô Lan."]
+    assert zalo.texts("z-200")[1:] == [bot_text("counsellor_joined"), "Chào em, cô là cô Lan."]
     assert all(buttons_of(m["message"]) == [] for m in zalo.messages[1:])
     assert all(m["recipient"] == {"user_id": "z-200"} for m in zalo.messages)
 
@@ -133,7 +133,7 @@ async def test_sticker_and_expired_token_refreshed(serve, zalo: FakeZaloOA) -> N
     event = zalo_event(ZALO_APP_ID, "z-300", None, "m-3", event_name="user_send_sticker")
     assert (await post_event(running.url, event)).status_code == 200
     await settled(running.app)
-    assert zalo.texts("z-300") == [text("non_text")]
+    assert zalo.texts("z-300") == [bot_text("non_text")]
     assert len(zalo.refreshes) == 1
     assert zalo.refreshes[0]["grant_type"] == "refresh_token"
     async with running.app.ctx.db.session() as session:
@@ -218,4 +218,4 @@ async def test_zalo_outage_then_delivered_in_order(serve, zalo: FakeZaloOA) -> N
     zalo.failures = 1
     await counsellor_replies(running.app.ctx.db, case_id, ["một", "hai", "ba"])
     await settled(running.app)
-    assert zalo.texts("z-500")[1:] == [text("counsellor_joined"), "một", "hai", "ba"]
+    assert zalo.texts("z-500")[1:] == [bot_text("counsellor_joined"), "một", "hai", "ba"]

@@ -10,9 +10,8 @@ from typing import Any
 
 import httpx
 
-from common.content import faq_by_key, lesson_for
+from common.content import bot_text, faq_by_key, lesson_for
 from common.content import hotline as content_hotline
-from common.content import message as content_text
 from devtools.chat_client import ChatSessions
 from devtools.gateway_process import GatewayProcess
 
@@ -54,7 +53,7 @@ def test_lesson_on_body_safety_asks_the_age_then_runs_step_by_step(
 ) -> None:
     user = new_user()
     body = chat(gateway, user, "cho em hoc bai ve an toan co the")
-    assert all_text(body) == content_text("lesson_age")  # a new child: the age band first
+    assert all_text(body) == bot_text("lesson_age")  # a new child: the age band first
     assert list(payloads(body)) == ["6–10 tuổi", "11–15 tuổi"]
     body = chat(gateway, user, payloads(body)["6–10 tuổi"])
     lesson = lesson_for("body_safety", "6-10")
@@ -88,7 +87,7 @@ def test_asking_what_111_is_gets_the_hotlines_and_how_to_call(gateway: GatewayPr
     said = all_text(body)
     hotline = content_hotline("111")
     assert hotline is not None
-    assert said.startswith(content_text("hotlines_intro")) and hotline.how_to_call in said
+    assert said.startswith(bot_text("hotlines_intro")) and hotline.how_to_call in said
     assert body["handoff"]["active"] is False
 
 

@@ -25,7 +25,7 @@ from bot.retention import purge
 from bot.settings import ROOT, get_settings
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.models import InboundReceipt, Message, Note, utcnow
-from common.content import message
+from common.content import bot_text
 from common.datakeys import KEY_FILE, TextCipher, file_keys, is_token
 from tests.channels.conftest import until
 from tests.console.conftest import make_account, make_case
@@ -100,7 +100,7 @@ async def test_erasure_leaves_no_copy_in_the_wal_or_free_pages(serve, chats) -> 
         await chats.answer(client, "kid-x", SECRET_TEXT, message_id=1)
         [(token,)] = raw_rows(database, "SELECT text FROM messages WHERE direction = 'in'")
         assert token.encode() in raw_bytes(database)  # the search finds what is there
-        await chats.answer(client, "kid-x", message("web_erase_request"), message_id=2)
+        await chats.answer(client, "kid-x", bot_text("web_erase_request"), message_id=2)
         await chats.answer(client, "kid-x", CONFIRM, message_id=3)
     await until(lambda: token.encode() not in raw_bytes(database), within=15,
                 what="the erased message's ciphertext gone from the file and the WAL")
@@ -306,7 +306,7 @@ async def test_on_postgresql_text_is_encrypted_ids_keyed_and_erased(serve, chats
         await running.app.ctx.pipeline.handle(Inbound("web", "kid-long", "chao", "x" * 5000))
         receipts = psql(pg_url, "SELECT platform_id FROM inbound_receipts")
         assert len(receipts) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", r) for r in receipts)
-        await chats.answer(client, "kid-pg", message("web_erase_request"), message_id=8)
+        await chats.answer(client, "kid-pg", bot_text("web_erase_request"), message_id=8)
         await chats.answer(client, "kid-pg", CONFIRM, message_id=9)
     pseudonym = running.app.ctx.privacy.pseudonym("web", "kid-pg")
     of_kid = ("FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN users u "

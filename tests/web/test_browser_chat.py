@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.handoff import cases
 from bot.storage.models import Message
-from common.content import message
+from common.content import bot_text
 from devtools.fakes.rasa import FakeRasa
 from tests.web.support import as_counsellor, counsellor_for_the_case, counsellor_types
 
@@ -39,7 +39,7 @@ REPLY = "Cô là Lan. Cô ở đây với em. Em đang ở đâu, có an toàn k
 
 def script_rasa(rasa: FakeRasa) -> None:
     """The menu, a two-step lesson and a quiz question, as Rasa's actions send them."""
-    rasa.answers(message("web_greeting"), [{"text": WELCOME, "buttons": MENU}])
+    rasa.answers(bot_text("web_greeting"), [{"text": WELCOME, "buttons": MENU}])
     rasa.answers("/start_lesson", [{"text": "Bài: Quy tắc đồ lót. Bước 1: ...", "buttons": [
         {"title": "➡️ Tiếp", "payload": "/next_step"}]}])
     rasa.answers("/next_step", [{"text": "Bước 2: Nói KHÔNG, chạy đi, kể lại.", "buttons": [
@@ -139,7 +139,7 @@ async def test_a_child_chats_learns_reloads_is_joined_erases_and_leaves_fast(
     said = await page.eval_on_selector_all("[data-testid=msg-user]",
                                            "els => els.map(e => e.lastChild.textContent)")
     assert said == [
-        message("web_greeting"), "📚 Học bài", "➡️ Tiếp", "🏠 Menu", "❓ Đố vui"]
+        bot_text("web_greeting"), "📚 Học bài", "➡️ Tiếp", "🏠 Menu", "❓ Đố vui"]
     await expect(log.get_by_text(WELCOME)).to_have_count(1)
     await expect(page.get_by_role("button", name="B. Không ai cả")).to_be_enabled()
     assert await enabled_rows(page) == 1
@@ -151,10 +151,10 @@ async def test_a_child_chats_learns_reloads_is_joined_erases_and_leaves_fast(
     await says(page, DISCLOSURE)
     banner = page.get_by_test_id("handoff-banner")
     await expect(banner).to_be_visible(timeout=WAIT_MS)
-    await expect(banner).to_have_text(message("web_waiting"))
+    await expect(banner).to_have_text(bot_text("web_waiting"))
     ids = await counsellor_for_the_case(app)
     await as_counsellor(app, ids, cases.accept)
-    await expect(banner).to_have_text(message("web_joined"), timeout=WAIT_MS)
+    await expect(banner).to_have_text(bot_text("web_joined"), timeout=WAIT_MS)
     await as_counsellor(app, ids, counsellor_types)
     await expect(page.get_by_test_id("typing")).to_be_visible(timeout=WAIT_MS)
     await as_counsellor(app, ids, cases.send_counsellor_message, REPLY)
@@ -166,20 +166,20 @@ async def test_a_child_chats_learns_reloads_is_joined_erases_and_leaves_fast(
     # erase: inside the case the record stays; after it, the typed flow erases on the server
     await page.get_by_test_id("chat-erase").click()
     await expect(page.get_by_test_id("msg-system").last).to_contain_text(
-        message("web_erase_in_case"))
+        bot_text("web_erase_in_case"))
     await as_counsellor(app, ids, cases.close)
     await expect(banner).to_be_hidden(timeout=WAIT_MS)
     await page.get_by_test_id("chat-erase").click()
-    await expect(log).to_contain_text(message("erase_confirm")[:30], timeout=WAIT_MS)
+    await expect(log).to_contain_text(bot_text("erase_confirm")[:30], timeout=WAIT_MS)
     await page.locator(".buttons:not(.retired) button").first.click()  # the confirmation
     await expect(page.get_by_test_id("msg-bot").first).to_contain_text(
-        message("erase_done"), timeout=WAIT_MS)
+        bot_text("erase_done"), timeout=WAIT_MS)
     for gone in ("msg-user", "msg-counsellor", "msg-system"):
         await expect(page.get_by_test_id(gone)).to_have_count(0)
     async with app.ctx.db.session() as session:
         outside = (await session.scalars(select(Message.text).where(
             Message.case_id.is_(None), Message.text.is_not(None)).order_by(Message.id))).all()
-    assert outside[0] == message("erase_done") and len(outside) <= 2  # and maybe a review line
+    assert outside[0] == bot_text("erase_done") and len(outside) <= 2  # and maybe a review line
     shown = await page.get_by_test_id("msg-bot").all_inner_texts()
     await page.reload()
     await expect(page.get_by_test_id("msg-bot")).to_have_count(len(shown), timeout=WAIT_MS)

@@ -9,10 +9,10 @@ from bot.erasure import CONFIRM, is_erase_request
 from bot.handoff import cases
 from bot.safety import SafetyResult, screen
 from bot.storage.models import Case, Counsellor, Message
-from common.content import message
+from common.content import bot_text
 from devtools.chat_client import ChatSessions
 
-ERASE_REQUEST = message("web_erase_request")
+ERASE_REQUEST = bot_text("web_erase_request")
 
 
 def test_the_page_erase_request_reads_as_an_erase_request_and_nothing_else() -> None:
