@@ -9,10 +9,10 @@ import pytest
 
 from devtools.devstack import RasaStack
 from devtools.gateway_process import free_port
+from devtools.localservices import create_database, drop_database, ensure_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "var" / "models" / "current.tar.gz"
-
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +39,13 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server (started if it is down), dropped after."""
+    if not ensure_postgres():
+        pytest.fail("PostgreSQL could not be started on 127.0.0.1:5432")
+    name = create_database()
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    drop_database(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +17,6 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import Change as ChangeRow
 from bot.storage.models import utcnow
-from devtools.localservices import create_database, drop_database, ensure_postgres
 
 WAIT = 10.0
 
@@ -168,21 +167,12 @@ def test_a_change_key_keeps_directions_and_sides_apart() -> None:
         4, "case", None, "C1", {"event": "accepted"}).key
 
 
-@pytest.fixture
-def pg_urls() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server."""
-    if not ensure_postgres():
-        pytest.fail("PostgreSQL could not be started on 127.0.0.1:5432")
-    name = create_database()
-    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    drop_database(name)
-
 
 @pytest.mark.postgres
-async def test_on_postgresql_another_process_commit_wakes_the_feed(pg_urls: str) -> None:
+async def test_on_postgresql_another_process_commit_wakes_the_feed(pg_url: str) -> None:
     """Two engines stand for two worker processes; the reader polls only every 60 s."""
-    await asyncio.to_thread(upgrade, pg_urls)
-    writer, reader = Database(pg_urls), Database(pg_urls)
+    await asyncio.to_thread(upgrade, pg_url)
+    writer, reader = Database(pg_url), Database(pg_url)
     feed = ChangeFeed(reader, poll_seconds=60.0)
     await feed.start()
     changefeed._feeds.discard(feed)  # no wake from this process's commits: like another process

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -11,22 +10,12 @@ from sqlalchemy import select
 from bot.handoff.alerts import raise_alert
 from bot.handoff.states import AlertKind
 from bot.storage.models import Alert
-from devtools.localservices import create_database, drop_database, ensure_postgres
 from devtools.seed_cases import seed_open_cases
 from tests.console.conftest import Console, make_account, make_case
 from tests.console.test_events import live, next_frame
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server."""
-    if not ensure_postgres():
-        pytest.fail("PostgreSQL could not be started on 127.0.0.1:5432")
-    name = create_database()
-    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    drop_database(name)
 
 
 async def test_the_console_works_the_same_on_postgresql(serve, pg_url: str) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import glob
 import os
 import subprocess
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,21 +13,11 @@ from sqlalchemy import func, select
 
 from bot.storage.models import Case, Message
 from devtools.chat_client import ChatSessions
-from devtools.localservices import create_database, drop_database, ensure_postgres
 
 SESSIONS = ChatSessions()
 
 pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server (started if it is down)."""
-    if not ensure_postgres():
-        pytest.fail("PostgreSQL could not be started on 127.0.0.1:5432")
-    name = create_database()
-    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    drop_database(name)
 
 
 async def test_escalation_flow_on_postgres(serve, pg_url: str) -> None:

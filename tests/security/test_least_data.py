@@ -29,11 +29,9 @@ from common.content import bot_text
 from common.datakeys import KEY_FILE, TextCipher, file_keys, is_token
 from tests.channels.conftest import until
 from tests.console.conftest import make_account, make_case
-from tests.gateway.test_postgres import pg_url
 
 SECRET_TEXT = "em giau kho-bau-bi-mat-4711 duoi gam giuong"
 MARKER = b"kho-bau-bi-mat-4711"
-__all__ = ["pg_url"]  # the fixture
 ZALO_USER = "5512345678901234567"
 
 
