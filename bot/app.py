@@ -24,6 +24,7 @@ from bot.settings import Settings, get_settings
 from bot.storage.db import Database, protect_files
 from bot.storage.encryption import use_keys
 from bot.web.errors import error
+from bot.web.logs import redact
 from common.content import validate_all
 
 log = logging.getLogger("kidsafe")
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None, name: str = "kidsafe") -> Sanic
     async def unexpected(request: Request, exc: Exception) -> HTTPResponse:
         status = getattr(exc, "status_code", 500)
         if status >= 500:
-            log.exception("unhandled error on %s", request.path)
+            log.exception("unhandled error on %s", redact(request.path))  # no chat id in logs
             return error(500, "internal_error", "something went wrong; please try again")
         return error(status, type(exc).__name__.lower(), str(exc) or "bad request")
 

@@ -117,6 +117,23 @@ class Outcome:
     body: str = ""
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One message being answered: its transaction, conversation, stored row, view and triage."""
+
+    session: AsyncSession
+    conversation: Conversation
+    stored: Stored
+    view: View
+    triage: Triage
+
+    async def link_to(self, case_id: str) -> None:
+        """File the stored message under a case."""
+        await self.session.execute(
+            update(Message).where(Message.id == self.stored.message_id).values(case_id=case_id)
+        )
+
+
 def message_body(inbound: Inbound) -> str:
     """The text to triage and answer: a text message's, or the caption sent with a photo."""
     return inbound.text.strip()
@@ -484,15 +501,15 @@ class Pipeline:
             await session.execute(
                 update(Message).where(Message.id == stored.message_id).values(triage=record)
             )
+            turn = Turn(session, conversation, stored, view, triage)
             if outcome.kind == "wipe":
-                return await self._wipe(session, conversation, stored, view, triage)
+                return await self._wipe(turn)
             if outcome.kind == "case" or conversation.state != "bot":
-                return await self._in_case(session, conversation, stored, view, triage)
+                return await self._in_case(turn)
             if outcome.kind == "escalation":
-                return await self._escalate(session, conversation, stored, view, triage)
+                return await self._escalate(turn)
             if outcome.kind == "erasure":
-                return await self._erasure(session, conversation, outcome.body, stored, view,
-                                           triage)
+                return await self._erasure(turn, outcome.body)
             if outcome.kind == "review":
                 await note_review(session, conversation, stored.message_id, triage)
             for reply in outcome.replies:
@@ -500,75 +517,50 @@ class Pipeline:
             remember_offered(conversation, outcome.replies)
         return ChatResult(replies=outcome.replies, triage=triage.decision.value, kind=outcome.kind)
 
-    async def _in_case(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        stored: Stored,
-        view: View,
-        triage: Triage,
-    ) -> ChatResult:
+    async def _in_case(self, turn: Turn) -> ChatResult:
         """A message in a handed-off chat goes to its case: acknowledged, or raised if riskier."""
-        case = await active_case(session, conversation)
+        conversation, triage = turn.conversation, turn.triage
+        case = await active_case(turn.session, conversation)
         if case is None:
             conversation.state = "bot"
             return ChatResult(triage=triage.decision.value, kind="case")
-        await session.execute(
-            update(Message).where(Message.id == stored.message_id).values(case_id=case.id)
-        )
+        await turn.link_to(case.id)
         replies: list[Reply] = []
         if triage.escalate:
-            await open_or_raise(session, conversation, risk=triage.risk.value,
+            await open_or_raise(turn.session, conversation, risk=triage.risk.value,
                                 category=triage.category, source="triage",
                                 reasons=list(triage.reasons))
             replies.append(Reply(risk_raised_reply(case.category, case.risk,
-                                                   audience=view.audience), kind="escalation"))
+                                                   audience=turn.view.audience), kind="escalation"))
         elif conversation.state == "waiting":
             first = conversation.waiting_ack_at is None
             replies.append(Reply(voiced("waiting_ack" if first else "waiting_ack_again",
-                                        view.audience)))
+                                        turn.view.audience)))
         for reply in replies:
-            await post_message(session, conversation, reply, author="bot", case_id=case.id)
+            await post_message(turn.session, conversation, reply, author="bot", case_id=case.id)
         if replies:
             conversation.waiting_ack_at = utcnow()
         return ChatResult(replies=replies, handoff=_handoff_of(case),
                           triage=triage.decision.value, kind="case")
 
-    async def _escalate(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        stored: Stored,
-        view: View,
-        triage: Triage,
-    ) -> ChatResult:
+    async def _escalate(self, turn: Turn) -> ChatResult:
         """Open the case, tell the user what happens next and how to call 111."""
-        source = "request" if triage.request else "triage"
+        triage = turn.triage
         case, _created = await open_or_raise(
-            session, conversation, risk=triage.risk.value, category=triage.category,
-            source=source, reasons=list(triage.reasons),
+            turn.session, turn.conversation, risk=triage.risk.value, category=triage.category,
+            source="request" if triage.request else "triage", reasons=list(triage.reasons),
         )
-        await session.execute(
-            update(Message).where(Message.id == stored.message_id).values(case_id=case.id)
-        )
-        reply = Reply(escalation_reply(case.category, case.risk, audience=view.audience,
+        await turn.link_to(case.id)
+        reply = Reply(escalation_reply(case.category, case.risk, audience=turn.view.audience,
                                        request=triage.request), kind="escalation")
-        await post_message(session, conversation, reply, author="bot", case_id=case.id)
-        remember_offered(conversation, [])
-        conversation.waiting_ack_at = None
+        await post_message(turn.session, turn.conversation, reply, author="bot", case_id=case.id)
+        remember_offered(turn.conversation, [])
+        turn.conversation.waiting_ack_at = None
         log.info("escalated case %s risk=%s category=%s", case.id, case.risk, case.category)
         return ChatResult(replies=[reply], handoff=_handoff_of(case),
                           triage=triage.decision.value, kind="escalation")
 
-    async def _erasure(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        body: str,
-        stored: Stored,
-        view: View,
-        triage: Triage,
-    ) -> ChatResult:
+    async def _erasure(self, turn: Turn, body: str) -> ChatResult:
         """Ask to confirm an erasure request, then erase the user's messages outside cases."""
         if body == CANCEL:
             replies = [Reply(bot_text("menu"))]
@@ -576,38 +568,32 @@ class Pipeline:
             buttons = (Button("Xóa tin nhắn của em", CONFIRM), Button("Không xóa", CANCEL))
             replies = [Reply(bot_text("erase_confirm"), buttons)]
         else:
-            await erase_user_data(session, conversation, keep_message_id=stored.message_id)
-            user = await session.get(User, conversation.user_id)
+            await erase_user_data(turn.session, turn.conversation,
+                                  keep_message_id=turn.stored.message_id)
+            user = await turn.session.get(User, turn.conversation.user_id)
             if user is not None:
                 await self.tracker.erase(user.pseudonym)
             replies = [Reply(bot_text("erase_done"))]
-        if triage.decision is Decision.REVIEW:
-            await note_review(session, conversation, stored.message_id, triage)
-            replies.append(Reply(review_line(view.audience), kind="review"))
+        if turn.triage.decision is Decision.REVIEW:
+            await note_review(turn.session, turn.conversation, turn.stored.message_id, turn.triage)
+            replies.append(Reply(review_line(turn.view.audience), kind="review"))
         for reply in replies:
-            await post_message(session, conversation, reply, author="bot")
-        remember_offered(conversation, replies)
-        return ChatResult(replies=replies, triage=triage.decision.value, kind="erasure")
+            await post_message(turn.session, turn.conversation, reply, author="bot")
+        remember_offered(turn.conversation, replies)
+        return ChatResult(replies=replies, triage=turn.triage.decision.value, kind="erasure")
 
-    async def _wipe(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        stored: Stored,
-        view: View,
-        triage: Triage,
-    ) -> ChatResult:
+    async def _wipe(self, turn: Turn) -> ChatResult:
         """Clear the chat from the user's screen (the channel does it) and say so; records stay."""
-        case = await active_case(session, conversation)
-        if triage.decision is Decision.REVIEW:
-            await note_review(session, conversation, stored.message_id, triage)
-        queue_action(session, conversation, "wipe")
+        case = await active_case(turn.session, turn.conversation)
+        if turn.triage.decision is Decision.REVIEW:
+            await note_review(turn.session, turn.conversation, turn.stored.message_id, turn.triage)
+        queue_action(turn.session, turn.conversation, "wipe")
         reply = Reply(bot_text("wipe_done"), kind="wipe")
-        await post_message(session, conversation, reply, author="bot",
+        await post_message(turn.session, turn.conversation, reply, author="bot",
                            case_id=case.id if case is not None else None)
-        remember_offered(conversation, [reply])
+        remember_offered(turn.conversation, [reply])
         return ChatResult(replies=[reply], handoff=_handoff_of(case),
-                          triage=triage.decision.value, kind="wipe")
+                          triage=turn.triage.decision.value, kind="wipe")
 
     async def handoff_state(self, channel: str, pseudonym: str) -> Handoff:
         """The current handoff state of a user's conversation."""

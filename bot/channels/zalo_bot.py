@@ -9,15 +9,7 @@ import httpx
 from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from bot.channels.base import (
-    Background,
-    ChannelAdapter,
-    Delivery,
-    SendError,
-    buttons_as_text,
-    scrub,
-    split_text,
-)
+from bot.channels import base
 from bot.chat_types import Inbound
 from bot.settings import Settings
 
@@ -47,14 +39,14 @@ def parse_update(update: dict[str, Any]) -> Inbound | None:
     return Inbound(CHANNEL, user_id, "", str(message_id), kind, address)
 
 
-class ZaloBotAdapter(ChannelAdapter):
+class ZaloBotAdapter(base.ChannelAdapter):
     """The Zalo Bot Platform channel."""
 
     name = CHANNEL
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.background = Background()
+        self.background = base.Background()
         self.http = httpx.AsyncClient(timeout=10.0)
         self._app: Sanic | None = None
 
@@ -101,15 +93,15 @@ class ZaloBotSender:
         self.adapter = adapter
         self.secrets = adapter.secrets
 
-    async def send(self, delivery: Delivery) -> list[str]:
+    async def send(self, delivery: base.Delivery) -> list[str]:
         """Send one item; raise SendError on failure."""
         if delivery.payload.get("action"):
             return []
         reply = delivery.reply
         body = reply.text
         if reply.buttons:
-            body = f"{body}\n\n{buttons_as_text(reply.buttons)}"
-        parts = split_text(body, TEXT_LIMIT) if body.strip() else []
+            body = f"{body}\n\n{base.buttons_as_text(reply.buttons)}"
+        parts = base.split_text(body, TEXT_LIMIT) if body.strip() else []
         settings = self.adapter.settings
         url = f"{settings.zalo_bot_api_base_url}{settings.zalo_bot_token}/sendMessage"
         done, new = list(delivery.sent_ids), list[str]()
@@ -120,13 +112,14 @@ class ZaloBotSender:
                 )
                 data = response.json()
             except (httpx.HTTPError, ValueError) as exc:
-                raise SendError(scrub(type(exc).__name__, self.secrets), sent_ids=new) from None
+                reason = base.scrub(type(exc).__name__, self.secrets)
+                raise base.SendError(reason, sent_ids=new) from None
             if response.status_code == 429:
                 retry = float(((data or {}).get("parameters") or {}).get("retry_after") or 5)
-                raise SendError("zalo bot 429", retry_after=retry, sent_ids=new)
+                raise base.SendError("zalo bot 429", retry_after=retry, sent_ids=new)
             if not (isinstance(data, dict) and data.get("ok")):
                 code = data.get("error_code") if isinstance(data, dict) else response.status_code
                 permanent = response.status_code in (400, 403, 404)
-                raise SendError(f"zalo bot error {code}", permanent=permanent, sent_ids=new)
+                raise base.SendError(f"zalo bot error {code}", permanent=permanent, sent_ids=new)
             new.append(str((data.get("result") or {}).get("message_id") or ""))
         return done + new

@@ -23,31 +23,34 @@ def _period(request: Request) -> reports.Period | HTTPResponse:
         return error(400, "invalid_period", f"Khoảng thời gian không hợp lệ: {exc}.")
 
 
-@bp.get("/summary")
-@logged_in(roles=auth.SUPERVISORS)
-async def summary(request: Request) -> HTTPResponse:
-    """Aggregate, anonymous figures of a period (?from=YYYY-MM-DD&to=YYYY-MM-DD)."""
+async def _report(request: Request, action: str) -> tuple[reports.Period, dict] | HTTPResponse:
+    """The period's figures, the read audited as `action`; or the 400 for a bad period."""
     period = _period(request)
     if isinstance(period, HTTPResponse):
         return period
     async with database(request).session() as session:
         report = await reports.summary(session, period)
-        audit(session, "report_viewed", counsellor_id=who(request).counsellor_id,
+        audit(session, action, counsellor_id=who(request).counsellor_id,
               first=period.first.isoformat(), last=period.last.isoformat())
-    return json(report)
+    return period, report
+
+
+@bp.get("/summary")
+@logged_in(roles=auth.SUPERVISORS)
+async def summary(request: Request) -> HTTPResponse:
+    """Aggregate, anonymous figures of a period (?from=YYYY-MM-DD&to=YYYY-MM-DD)."""
+    found = await _report(request, "report_viewed")
+    return found if isinstance(found, HTTPResponse) else json(found[1])
 
 
 @bp.get("/export.csv")
 @logged_in(roles=auth.SUPERVISORS)
 async def export(request: Request) -> HTTPResponse:
     """The same figures as CSV (section, key, label, value)."""
-    period = _period(request)
-    if isinstance(period, HTTPResponse):
-        return period
-    async with database(request).session() as session:
-        report = await reports.summary(session, period)
-        audit(session, "report_exported", counsellor_id=who(request).counsellor_id,
-              first=period.first.isoformat(), last=period.last.isoformat())
+    found = await _report(request, "report_exported")
+    if isinstance(found, HTTPResponse):
+        return found
+    period, report = found
     name = f"bao-cao-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return text("\ufeff" + reports.csv_text(report, period),  # BOM: Excel reads UTF-8
                 content_type="text/csv; charset=utf-8",

@@ -47,25 +47,26 @@ async def _page(name: str) -> HTTPResponse:
 @bp.get("")
 async def console_page(request: Request) -> HTTPResponse:
     """The console (queue, case, chat); the login page when not logged in."""
-    identity = await current_identity(request)
-    if identity is None:
-        return redirect("/console/login")
-    async with database(request).session() as session:
-        audit(session, "console_viewed", counsellor_id=identity.counsellor_id)
-    return await _page("console.html")
+    return await _audited_page(request, "console.html", "console_viewed")
 
 
 @bp.get("/reports")
 async def reports_page(request: Request) -> HTTPResponse:
     """The office's figures with charts, printable (supervisors and admins)."""
+    return await _audited_page(request, "reports.html", "reports_page_viewed", supervisors=True)
+
+
+async def _audited_page(request: Request, page: str, action: str,
+                        supervisors: bool = False) -> HTTPResponse:
+    """A logged-in page, its viewing audited; else the login page (or the console)."""
     identity = await current_identity(request)
     if identity is None:
         return redirect("/console/login")
-    if not identity.is_supervisor:
+    if supervisors and not identity.is_supervisor:
         return redirect("/console")
     async with database(request).session() as session:
-        audit(session, "reports_page_viewed", counsellor_id=identity.counsellor_id)
-    return await _page("reports.html")
+        audit(session, action, counsellor_id=identity.counsellor_id)
+    return await _page(page)
 
 
 @bp.get("/login")

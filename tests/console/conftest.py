@@ -20,6 +20,7 @@ from bot.console.auth import hash_password
 from bot.settings import load_settings
 from bot.storage.migrate import upgrade
 from bot.storage.models import Case, Conversation, Counsellor, Message, User, utcnow
+from devtools.chat_client import ChatSessions
 from devtools.gateway_process import free_port
 
 _names = itertools.count()
@@ -118,29 +119,20 @@ async def make_case(app: Sanic, risk: str, opened_at: datetime | None = None,
 
 
 class Child:
-    """A child on the web chat: keeps the chat's session from its first answer (DESIGN.md)."""
+    """A child on the web chat (devtools.chat_client keeps the session from the first answer)."""
 
     def __init__(self, base_url: str, user_id: str) -> None:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=30.0)
         self.user_id = user_id
-        self.session = ""
-
-    def _headers(self) -> dict[str, str]:
-        return {"X-Chat-Session": self.session} if self.session else {}
+        self.sessions = ChatSessions()
 
     async def says(self, text: str) -> dict[str, Any]:
         """POST /api/chat; the answer's JSON (200 required)."""
-        response = await self.http.post("/api/chat", headers=self._headers(),
-                                        json={"user_id": self.user_id, "text": text})
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        self.session = body.get("session") or self.session
-        return body
+        return await self.sessions.answer(self.http, self.user_id, text)
 
     async def inbox(self, after: int = 0) -> dict[str, Any]:
         """What the child's page reads: messages to them and the handoff state."""
-        response = await self.http.get(f"/api/chat/{self.user_id}/messages?after={after}",
-                                       headers=self._headers())
+        response = await self.sessions.messages(self.http, self.user_id, after)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
