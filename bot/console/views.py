@@ -44,13 +44,13 @@ async def _page(name: str) -> HTTPResponse:
     return await file(STATIC / name, mime_type="text/html; charset=utf-8")
 
 
-@bp.get("")
+@bp.route("", methods=["GET", "HEAD"])
 async def console_page(request: Request) -> HTTPResponse:
     """The console (queue, case, chat); the login page when not logged in."""
     return await _audited_page(request, "console.html", "console_viewed")
 
 
-@bp.get("/reports")
+@bp.route("/reports", methods=["GET", "HEAD"])
 async def reports_page(request: Request) -> HTTPResponse:
     """The office's figures with charts, printable (supervisors and admins)."""
     return await _audited_page(request, "reports.html", "reports_page_viewed", supervisors=True)
@@ -69,7 +69,7 @@ async def _audited_page(request: Request, page: str, action: str,
     return await _page(page)
 
 
-@bp.get("/login")
+@bp.route("/login", methods=["GET", "HEAD"])
 async def login_page(request: Request) -> HTTPResponse:
     """The login form."""
     return await _page("login.html")

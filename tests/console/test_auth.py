@@ -36,6 +36,16 @@ async def test_console_redirects_to_login_and_pages_have_strict_csp(running) -> 
         assert (await http.get("/console/static/console-core.js")).status_code == 200
         assert (await http.get("/console/api/queue")).status_code == 401
 
+async def test_console_pages_answer_head_as_get_with_each_header_once(running) -> None:
+    async with httpx.AsyncClient(base_url=running.url) as http:
+        for path in ("/console", "/console/login", "/console/reports"):
+            got, head = await http.get(path), await http.head(path)
+            assert head.status_code == got.status_code, path
+            assert head.headers.get("location") == got.headers.get("location"), path
+        login = await http.get("/console/login")
+    names = [name.lower() for name, _ in login.headers.multi_items()]
+    assert len(names) == len(set(names)), sorted(names)
+
 
 async def test_login_sets_hardened_cookie_and_stores_only_the_token_hash(serve) -> None:
     running = await serve(cookie_secure=True)
