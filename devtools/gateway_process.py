@@ -28,8 +28,10 @@ class GatewayProcess:
     """The gateway (`sanic bot.app:create_app`) on its own port, data dir and database."""
 
     def __init__(self, data_dir: Path, rasa_url: str, env: dict[str, str] | None = None,
-                 port: int | None = None, workers: int = 1) -> None:
+                 port: int | None = None, workers: int = 1,
+                 python_args: tuple[str, ...] = ()) -> None:
         self.port = port or free_port()
+        self.python_args = python_args  # e.g. ("-m", "cProfile", "-o", path) to profile it
         self.workers = workers
         self.data_dir = data_dir
         self.env = {
@@ -61,7 +63,7 @@ class GatewayProcess:
         self.migrate()
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sanic", "bot.app:gateway_app", "--factory",
+            [sys.executable, *self.python_args, "-m", "sanic", "bot.app:gateway_app", "--factory",
              *(["--single-process"] if self.workers <= 1 else ["--workers", str(self.workers)]),
              "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
