@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/gateway_profile.py [--messages 600] [--top 25]
 
-Starts a fake Rasa (a fixed chitchat answer, in this process) and the real gateway under cProfile
-in its own process, sends the load benchmark's ordinary conversations one message at a time, and
+Starts a fake Rasa (a fixed chitchat answer, in this process) and the real gateway in its own
+process under cProfile on a CPU clock (devtools/profiled.py: warm-up and start-up left out),
+sends the load benchmark's ordinary conversations one message at a time, and
 prints the gateway's CPU per message (all of it, the safety model's part as /healthz reports it,
 the rest), then the profile: CPU by package and the functions with the most time of their own.
 The profiler slows every Python call, so `bench/load.py` gives the figures to quote; this shows
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import pstats
+import signal
 import sys
 import tempfile
 import time
@@ -46,13 +48,13 @@ def package_of(filename: str) -> str:
     return "stdlib:" + Path(filename).stem
 
 
-def send_traffic(url: str, messages: int) -> int:
+def send_traffic(url: str, messages: int, prefix: str) -> int:
     """The ordinary conversations, in turn, until `messages` were answered; returns the count."""
     sessions, sent, round_ = ChatSessions(), 0, 0
     with httpx.Client(base_url=url, timeout=30.0) as client:
         while sent < messages:
             for n, script in enumerate(ordinary_scripts()):
-                user = f"profile-{round_}-{n}"
+                user = f"{prefix}-{round_}-{n}"
                 offered: list[str] = []
                 for text in script.messages:
                     body = offered[0] if text == BUTTON and offered else text
@@ -94,31 +96,44 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--plain", action="store_true",
+                        help="no profiler: only the CPU per message, as it is without one")
     args = parser.parse_args()
     rasa = FakeRasa().start()
     with tempfile.TemporaryDirectory(prefix="kidsafe-profile-") as tmp:
         profile = Path(tmp) / "gateway.prof"
         gateway = GatewayProcess(Path(tmp) / "data", rasa.url,
-                                 python_args=("-m", "cProfile", "-o", str(profile)))
+                                 python_args=() if args.plain else
+                                 ("-m", "devtools.profiled", str(profile)))
         gateway.start()
         try:
             assert gateway.proc is not None
             health = httpx.Client(base_url=gateway.url, timeout=10.0)
-            warm = send_traffic(gateway.url, 20)  # first messages load caches
+            warm = send_traffic(gateway.url, 20, "warm")  # first messages load caches
             cpu0, model0 = cpu_seconds(gateway.proc.pid), model_seconds(health)
+            if not args.plain:
+                os.kill(gateway.proc.pid, signal.SIGUSR1)  # profile from here
             started = time.perf_counter()
-            sent = send_traffic(gateway.url, args.messages)
+            sent = send_traffic(gateway.url, args.messages, "profile")
             wall = time.perf_counter() - started
             cpu = cpu_seconds(gateway.proc.pid) - cpu0
             model = model_seconds(health) - model0
+            if not args.plain:
+                os.kill(gateway.proc.pid, signal.SIGUSR2)  # to here, and write the profile
+                time.sleep(1.0)
         finally:
             gateway.stop()
             rasa.stop()
-        print(f"gateway under cProfile, {sent} ordinary messages one at a time (+{warm} warm-up), "
+        how = "without a profiler" if args.plain else "under cProfile"
+        print(f"gateway {how}, {sent} ordinary messages one at a time (+{warm} warm-up), "
               f"{wall:.1f} s, on {os.cpu_count()} cores")
         print(f"CPU per message: all {1000 * cpu / sent:.2f} ms, safety model "
               f"{1000 * model / sent:.2f} ms, the rest {1000 * (cpu - model) / sent:.2f} ms "
-              "(profiler overhead included)")
+              + ("" if args.plain else "(profiler overhead included)"))
+        if args.plain:
+            return 0
+        print("(the CPU of other threads, SQLite's and the model's, lands on whatever function "
+              "the main thread runs meanwhile)")
         if profile.exists():
             print_profile(profile, args.top)
         else:
