@@ -4,8 +4,9 @@ Two shapes are read:
 - Rasa NLU YAML (``nlu: [{intent, examples}]``, e.g. tests/nlu_heldout.yml); entity annotations
   are stripped;
 - ``messages: [{text, intent, who?, age?, scope?, topic?}]`` where intent is an intent name or
-  ``faq/<key>``, who is ``child`` or ``parent``, scope names the service an out-of-scope
-  question belongs to (e.g. ``health``, ``homework``, ``safety``), topic a lesson topic.
+  ``faq/<key>``, who is ``child`` or ``parent`` (``teen``, ``grandparent``, ``sibling`` are read
+  as child, parent, either), scope names the service an out-of-scope question belongs to
+  (e.g. ``health``, ``homework``, ``safety``), topic a lesson topic.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from common.vietnamese import has_diacritics
 
 _ANNOTATION_RE = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 WHO = ("child", "parent")
+# Writers name speakers more finely; the bot addresses a child or an adult (a sibling: either).
+WHO_ALIASES = {"teen": "child", "grandparent": "parent", "sibling": None}
 
 
 class LabelError(ValueError):
@@ -89,8 +92,10 @@ def _messages(data: dict[str, Any], source: str) -> list[Labelled]:
         if text is None or intent is None:
             raise LabelError(f"{source}: messages[{i}] needs 'text' and 'intent'")
         who = _optional(entry, "who")
+        who = WHO_ALIASES.get(who, who) if who is not None else None
         if who is not None and who not in WHO:
-            raise LabelError(f"{source}: messages[{i}]: 'who' must be child or parent")
+            raise LabelError(f"{source}: messages[{i}]: 'who' must be child, teen, parent, "
+                             "grandparent or sibling")
         items.append(Labelled(text, intent, who, _optional(entry, "age"),
                               _optional(entry, "scope"), _optional(entry, "topic"), source))
     return items
