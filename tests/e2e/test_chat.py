@@ -104,9 +104,11 @@ def test_the_menu_button_for_a_person_opens_a_case(gateway: GatewayProcess) -> N
 def test_rasa_reading_a_typed_message_as_self_harm_turns_a_doubt_into_a_handoff(
     gateway: GatewayProcess,
 ) -> None:
-    # No rule matches this tired child's words and the learned signal alone only doubts them;
-    # Rasa's NLU reads them as risk_self_harm, and the triage escalates on that agreement.
-    body = chat(gateway, new_user(), "em mệt mỏi với mọi thứ lắm rồi")
+    # No rule matches this tired child's words (typed without diacritics) and the learned signal
+    # alone only doubts them; Rasa's NLU reads them as risk_self_harm, and the triage escalates
+    # on that agreement. (The utterance is the model's: with each retraining, check that Rasa
+    # still reads it with high confidence, e.g. with bench/rasa_parse.py.)
+    body = chat(gateway, new_user(), "song met moi qua")
     assert body["triage"] == "escalate" and body["handoff"]["active"] is True
     assert body["handoff"]["category"] == "self_harm"
     assert "111" in all_text(body)
