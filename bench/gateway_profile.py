@@ -14,6 +14,8 @@ where the time goes. Needs the trained safety model (`make train`).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import math
 import os
 import pstats
 import signal
@@ -28,9 +30,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conversations import BUTTON, ordinary_scripts  # noqa: E402
-from bench.load import cpu_seconds  # noqa: E402
-from devtools.chat_client import ChatSessions  # noqa: E402
+from bench.conversations import ordinary_scripts  # noqa: E402
+from bench.load import Run, converse, cpu_seconds, send_gateway  # noqa: E402
 from devtools.fakes.rasa import FakeRasa  # noqa: E402
 from devtools.gateway_process import GatewayProcess  # noqa: E402
 
@@ -48,26 +49,25 @@ def package_of(filename: str) -> str:
     return "stdlib:" + Path(filename).stem
 
 
-def send_traffic(url: str, messages: int, prefix: str) -> int:
-    """The ordinary conversations, in turn, until `messages` were answered; returns the count."""
-    sessions, sent, round_ = ChatSessions(), 0, 0
-    with httpx.Client(base_url=url, timeout=30.0) as client:
-        while sent < messages:
+async def send_traffic(url: str, messages: int, prefix: str) -> int:
+    """The ordinary conversations, in turn, one message at a time (bench/load.py's `converse`),
+    until at least `messages` were answered; returns the count."""
+    run = Run(prefix)
+
+    async def no_wait() -> None:
+        return None
+
+    async with httpx.AsyncClient(base_url=url, timeout=30.0) as client:
+        round_ = 0
+        while len(run.samples) < messages:
             for n, script in enumerate(ordinary_scripts()):
-                user = f"{prefix}-{round_}-{n}"
-                offered: list[str] = []
-                for text in script.messages:
-                    body = offered[0] if text == BUTTON and offered else text
-                    if text == BUTTON and not offered:
-                        continue
-                    answer = sessions.answer_sync(client, user, body)
-                    offered = [b["payload"] for r in answer["replies"]
-                               for b in r.get("buttons", [])]
-                    sent += 1
-                    if sent >= messages:
-                        return sent
+                await converse(send_gateway, client, run, f"{prefix}-{round_}-{n}", script,
+                               no_wait, math.inf)
             round_ += 1
-    return sent
+    failed = sum(1 for sample in run.samples if not sample.ok)
+    if failed:
+        raise RuntimeError(f"{failed} of {len(run.samples)} messages failed")
+    return len(run.samples)
 
 
 def model_seconds(health: httpx.Client) -> float:
@@ -109,12 +109,12 @@ def main() -> int:
         try:
             assert gateway.proc is not None
             health = httpx.Client(base_url=gateway.url, timeout=10.0)
-            warm = send_traffic(gateway.url, 20, "warm")  # first messages load caches
+            warm = asyncio.run(send_traffic(gateway.url, 20, "warm"))  # first messages load caches
             cpu0, model0 = cpu_seconds(gateway.proc.pid), model_seconds(health)
             if not args.plain:
                 os.kill(gateway.proc.pid, signal.SIGUSR1)  # profile from here
             started = time.perf_counter()
-            sent = send_traffic(gateway.url, args.messages, "profile")
+            sent = asyncio.run(send_traffic(gateway.url, args.messages, "profile"))
             wall = time.perf_counter() - started
             cpu = cpu_seconds(gateway.proc.pid) - cpu0
             model = model_seconds(health) - model0

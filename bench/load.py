@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.conversations import Script, ordinary_scripts, scripts  # noqa: E402
+from bench.conversations import BUTTON, Script, ordinary_scripts, scripts  # noqa: E402
 from devtools.chat_client import ChatSessions  # noqa: E402
 
 SESSIONS = ChatSessions()  # each simulated user keeps its chat's session, as the page does
@@ -94,7 +94,7 @@ async def converse(send: Send, client: httpx.AsyncClient, run: Run, user: str, s
         if time.monotonic() > deadline:
             return
         await gate()
-        if text == "<button>":
+        if text == BUTTON:
             if not buttons:
                 continue
             text = str(buttons[0]["payload"])
