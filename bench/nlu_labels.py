@@ -4,8 +4,8 @@ Two shapes are read:
 - Rasa NLU YAML (``nlu: [{intent, examples}]``, e.g. tests/nlu_heldout.yml); entity annotations
   are stripped;
 - ``messages: [{text, intent, who?, age?, scope?, topic?}]`` where intent is an intent name or
-  ``faq/<key>``, who is ``child`` or ``parent`` (``teen``, ``grandparent``, ``sibling`` are read
-  as child, parent, either), scope names the service an out-of-scope question belongs to
+  ``faq/<key>``, who is ``child`` or ``parent`` (``teen``, ``grandparent``, ``teacher`` and
+  ``sibling`` are read as child, parent, parent, either), scope names the service an out-of-scope question belongs to
   (e.g. ``health``, ``homework``, ``safety``), topic a lesson topic.
 """
 
@@ -24,7 +24,7 @@ from common.vietnamese import has_diacritics
 _ANNOTATION_RE = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 WHO = ("child", "parent")
 # Writers name speakers more finely; the bot addresses a child or an adult (a sibling: either).
-WHO_ALIASES = {"teen": "child", "grandparent": "parent", "sibling": None}
+WHO_ALIASES = {"teen": "child", "grandparent": "parent", "teacher": "parent", "sibling": None}
 
 
 class LabelError(ValueError):
@@ -95,7 +95,7 @@ def _messages(data: dict[str, Any], source: str) -> list[Labelled]:
         who = WHO_ALIASES.get(who, who) if who is not None else None
         if who is not None and who not in WHO:
             raise LabelError(f"{source}: messages[{i}]: 'who' must be child, teen, parent, "
-                             "grandparent or sibling")
+                             "grandparent, teacher or sibling")
         items.append(Labelled(text, intent, who, _optional(entry, "age"),
                               _optional(entry, "scope"), _optional(entry, "topic"), source))
     return items
