@@ -213,6 +213,7 @@ class Subscription:
         self._feed.unsubscribe(self)
 
     async def __aenter__(self) -> Subscription:
+        await self._feed.catch_up()  # before the listener reads any state: nothing older sent
         return self
 
     async def __aexit__(
@@ -244,6 +245,8 @@ class ChangeFeed:
         self._task: asyncio.Task[None] | None = None
         self._listen: AsyncConnection | None = None
         self._last_prune = 0.0
+        self._behind = False  # reads were skipped while nobody listened (see `wake`)
+        self._reading = asyncio.Lock()
         self.polls = 0
 
     # ------------------------------------------------------------------ life cycle
@@ -276,10 +279,29 @@ class ChangeFeed:
     def wake(self) -> None:
         """Read the table now (a change was committed).
 
-        Also with nobody listening: the feed must keep its place, or a console that subscribes
-        later is sent changes from before it subscribed (reading after every commit costs about
-        a tenth of the gateway's CPU per message: bench/gateway_profile.py)."""
+        On SQLite with nobody listening the feed only notes that it is behind: reading the table
+        after every commit cost about a tenth of the gateway's CPU per message
+        (bench/gateway_profile.py). The first listener then moves it to the newest change before
+        it is handed anything (`catch_up`), so it is never sent changes from before it
+        subscribed. PostgreSQL always reads: an id below the newest may still be committing."""
+        if self._may_fall_behind():
+            self._behind = True
+            return
         self._wake.set()
+
+    def _may_fall_behind(self) -> bool:
+        """Nobody listens and ids are committed in order (SQLite has one writer at a time)."""
+        return not self._subscribers and self.db.engine.dialect.name == "sqlite"
+
+    async def catch_up(self) -> None:
+        """If the feed skipped reads while nobody listened, move it to the newest change."""
+        if not self._behind:
+            return
+        async with self._reading:
+            if self._behind:
+                await self._begin()
+                self._gaps.clear()
+                self._behind = False
 
     # ------------------------------------------------------------------ subscribers
 
@@ -335,6 +357,15 @@ class ChangeFeed:
 
     async def poll_once(self) -> list[Change]:
         """Read the changes committed since the last poll and publish them."""
+        if self._may_fall_behind():  # nobody to tell: only keep the place, cheaply
+            self._behind = True
+            await self.catch_up()
+            return []
+        await self.catch_up()
+        async with self._reading:
+            return await self._read_and_publish()
+
+    async def _read_and_publish(self) -> list[Change]:
         self.polls += 1
         if self.last_id is None:
             await self._begin()

@@ -84,6 +84,7 @@ class Arrival:
     inbound: Inbound
     pseudonym: str
     stored: Stored
+    view: View | None = None  # read in the storing transaction when the user's lock is held
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class Pipeline:
         """Store the message first, then triage, route and reply; one user's messages in order."""
         pseudonym = self.privacy.pseudonym(inbound.channel, inbound.platform_user_id)
         async with self._lock(pseudonym):
-            arrival = await self._arrive(inbound, pseudonym)
+            arrival = await self._arrive(inbound, pseudonym, with_view=True)
             if arrival is None:
                 return await self._db(lambda: self._duplicate(inbound, pseudonym))
             return await self._answer(arrival)
@@ -234,16 +235,21 @@ class Pipeline:
         async with self._lock(arrival.pseudonym):
             return await self._answer(arrival)
 
-    async def _arrive(self, inbound: Inbound, pseudonym: str) -> Arrival | None:
-        stored = await self._db(lambda: self._store_inbound(inbound, pseudonym))
-        if stored is None:
+    async def _arrive(self, inbound: Inbound, pseudonym: str,
+                      with_view: bool = False) -> Arrival | None:
+        """Store the message; with the user's lock held, read the view in the same transaction."""
+        kept = await self._db(lambda: self._store_inbound(inbound, pseudonym, with_view))
+        if kept is None:
             log.info("duplicate %s message from %s", inbound.channel, short(pseudonym))
             return None
-        return Arrival(inbound, pseudonym, stored)
+        stored, view = kept
+        return Arrival(inbound, pseudonym, stored, view)
 
     async def _answer(self, arrival: Arrival) -> ChatResult:
         inbound, pseudonym, stored = arrival.inbound, arrival.pseudonym, arrival.stored
-        view = await self._db(lambda: self._view(stored, inbound))
+        view = arrival.view
+        if view is None:
+            view = await self._db(lambda: self._view(stored, inbound))
         body = message_body(inbound)
         found, learned = await self._signals(body)
         context = self._context(view, body)
@@ -342,8 +348,13 @@ class Pipeline:
 
     # ------------------------------------------------------------------ database steps
 
-    async def _store_inbound(self, inbound: Inbound, pseudonym: str) -> Stored | None:
-        """De-duplicate and store the inbound message before anything else; None if seen."""
+    async def _store_inbound(
+        self, inbound: Inbound, pseudonym: str, with_view: bool = False
+    ) -> tuple[Stored, View | None] | None:
+        """De-duplicate and store the inbound message before anything else; None if seen.
+
+        With `with_view` (the user's lock held) the conversation's view is read in the same
+        transaction: one transaction fewer per message."""
         for attempt in range(3):
             try:
                 async with self.db.session() as session:
@@ -370,7 +381,10 @@ class Pipeline:
                     await record(session, ChangeKind.MESSAGE, conversation_id=conversation.id,
                                  case_id=message.case_id,
                                  detail={"direction": "in", "author": "user"})
-                    return Stored(user.id, conversation.id, message.id)
+                    stored = Stored(user.id, conversation.id, message.id)
+                    view = (await self._read_view(session, conversation, stored, inbound)
+                            if with_view else None)
+                    return stored, view
             except IntegrityError:
                 if inbound.platform_id is not None and await self._seen(inbound):
                     return None
@@ -440,53 +454,58 @@ class Pipeline:
         return user, conversation
 
     async def _view(self, stored: Stored, inbound: Inbound) -> View:
-        """Read the conversation's state and the user's recent triage; update the speaker."""
+        """Read the conversation's view in a transaction of its own."""
         async with self.db.session() as session:
             conversation = await session.get(Conversation, stored.conversation_id)
             assert conversation is not None
-            case = await active_case(session, conversation)
-            if conversation.state != "bot" and case is None:  # closed elsewhere: back to the bot
-                conversation.state = "bot"
-            offered = list(conversation.offered_payloads or [])
-            body = message_body(inbound)
-            guessed = (
-                speaker.from_payload(body, conversation.speaker)
-                if body in offered
-                else speaker.guess(body, conversation.speaker)
+            return await self._read_view(session, conversation, stored, inbound)
+
+    async def _read_view(self, session: AsyncSession, conversation: Conversation,
+                         stored: Stored, inbound: Inbound) -> View:
+        """Read the conversation's state and the user's recent triage; update the speaker."""
+        case = await active_case(session, conversation)
+        if conversation.state != "bot" and case is None:  # closed elsewhere: back to the bot
+            conversation.state = "bot"
+        offered = list(conversation.offered_payloads or [])
+        body = message_body(inbound)
+        guessed = (
+            speaker.from_payload(body, conversation.speaker)
+            if body in offered
+            else speaker.guess(body, conversation.speaker)
+        )
+        conversation.speaker = guessed
+        since = utcnow() - RECENT_WINDOW
+        rows = await session.scalars(
+            select(Message.triage)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == "in",
+                Message.id < stored.message_id,
+                Message.created_at >= since,
             )
-            conversation.speaker = guessed
-            since = utcnow() - RECENT_WINDOW
-            rows = await session.scalars(
-                select(Message.triage)
-                .where(
-                    Message.conversation_id == conversation.id,
-                    Message.direction == "in",
-                    Message.id < stored.message_id,
-                    Message.created_at >= since,
-                )
-                .order_by(Message.id.desc())
-                .limit(RECENT_MESSAGES)
+            .order_by(Message.id.desc())
+            .limit(RECENT_MESSAGES)
+        )
+        recent = tuple(
+            Recent(
+                risky=float((t.get("learned") or {}).get("risky") or 0.0),
+                category=t.get("category"),
+                cues=tuple(t.get("cues") or ()),
+                decision=str(t.get("decision") or "answer"),
             )
-            recent = tuple(
-                Recent(
-                    risky=float((t.get("learned") or {}).get("risky") or 0.0),
-                    category=t.get("category"),
-                    cues=tuple(t.get("cues") or ()),
-                    decision=str(t.get("decision") or "answer"),
-                )
-                for t in reversed(rows.all())
-                if t
-            )
-            return View(
-                state=conversation.state,
-                case_id=case.id if case is not None else None,
-                case_risk=case.risk if case is not None else None,
-                offered=tuple(offered),
-                titles=tuple(conversation.offered_titles or ()),
-                activity=conversation.activity or "chat",
-                speaker=guessed,
-                recent=recent,
-            )
+            for t in reversed(rows.all())
+            if t
+        )
+        return View(
+            state=conversation.state,
+            case_id=case.id if case is not None else None,
+            case_risk=case.risk if case is not None else None,
+            offered=tuple(offered),
+            titles=tuple(conversation.offered_titles or ()),
+            activity=conversation.activity or "chat",
+            speaker=guessed,
+            recent=recent,
+        )
 
     async def _reply(self, stored: Stored, view: View, outcome: Outcome) -> ChatResult:
         """Store the decision and the replies in one transaction; open or raise a case."""

@@ -56,12 +56,14 @@ async def claim_or_check(db: Database, pseudonym: str, presented: str | None) ->
     """A new user id gets a session; a known one must present it; None when refused."""
 
     async def attempt() -> Holder | None:
+        async with db.engine.connect() as connection:  # a known id (nearly every call): one read
+            known = (await connection.execute(
+                select(User.id, User.session_hash)
+                .where(User.channel == CHANNEL, User.pseudonym == pseudonym)
+            )).first()
+        if known is not None:
+            return Holder(known.id, pseudonym) if holds(known.session_hash, presented) else None
         async with db.session() as session:
-            user = await session.scalar(
-                select(User).where(User.channel == CHANNEL, User.pseudonym == pseudonym)
-            )
-            if user is not None:
-                return _checked(user, presented)
             secret = new_secret()
             user = User(channel=CHANNEL, pseudonym=pseudonym, session_hash=digest(secret))
             session.add(user)

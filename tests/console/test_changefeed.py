@@ -197,3 +197,21 @@ async def _wait_for(condition: object, within: float = WAIT) -> None:
     while not condition():  # type: ignore[operator]
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
+
+
+async def test_with_nobody_listening_the_feed_skips_reads_and_a_later_listener_gets_only_newer(
+    db: Database, feed: ChangeFeed
+) -> None:
+    polls_before = feed.polls
+    for n in range(5):
+        async with db.session() as session:
+            await record(session, ChangeKind.CASE, case_id=f"OLD{n}", conversation_id=1)
+    await feed.poll_once()
+    assert feed.polls == polls_before  # nobody listened: the table was not read
+    async with feed.subscribe() as changes:
+        async with db.session() as session:
+            await record(session, ChangeKind.CASE, case_id="NEW", conversation_id=1)
+        change = await changes.next(WAIT)
+        assert change is not None and change.case_id == "NEW"
+        assert await changes.next(0.3) is None  # none of the five older changes came
+    assert feed.polls > polls_before
