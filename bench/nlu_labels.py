@@ -5,8 +5,9 @@ Two shapes are read:
   are stripped;
 - ``messages: [{text, intent, who?, age?, scope?, topic?}]`` where intent is an intent name or
   ``faq/<key>``, who is ``child`` or ``parent`` (``teen``, ``grandparent``, ``teacher`` and
-  ``sibling`` are read as child, parent, parent, either), scope names the service an out-of-scope question belongs to
-  (e.g. ``health``, ``homework``, ``safety``), topic a lesson topic.
+  ``sibling`` are read as child, parent, parent, either), scope names the service an
+  out-of-scope question belongs to (e.g. ``health``, ``homework``, ``safety``), topic a lesson
+  topic.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class Signals:
     screen: SafetyResult
     learned: LearnedScores | None
     rasa: RasaSignal | None = None
-    seconds: float = 0.0  # screen + learned + decision, first sight (no cache)
+    seconds: float = 0.0  # rule screen + learned signal, first sight (no cache)
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,11 @@ def collect(
     oof: dict[str, LearnedScores] | None = None,
     rasa: Callable[[str], RasaSignal | None] | None = None,
 ) -> list[Signals]:
-    """Screen and score every sample once; `oof` replaces the learned score of training texts."""
-    out: list[Signals] = []
+    """Screen and score every sample once; `oof` replaces the learned score of training texts.
+
+    The triage is timed in a first pass and Rasa asked in a second, so the latency is the same
+    with or without --rasa (a parse just before would leave Rasa's threads busy on the cores)."""
+    timed: list[tuple[Sample, SafetyResult, LearnedScores | None, float]] = []
     for sample in samples:
         started = time.perf_counter()
         found = screen(sample.text)
@@ -127,9 +130,9 @@ def collect(
             learned = oof[text_key(sample.text)]
         elif classifier is not None:
             learned = classifier.score(sample.text)
-        seconds = time.perf_counter() - started
-        out.append(Signals(sample, found, learned, rasa(sample.text) if rasa else None, seconds))
-    return out
+        timed.append((sample, found, learned, time.perf_counter() - started))
+    return [Signals(sample, found, learned, rasa(sample.text) if rasa else None, seconds)
+            for sample, found, learned, seconds in timed]
 
 
 def context_for(sample: Sample, seen: dict[int, Signals]) -> Context:
