@@ -253,6 +253,7 @@ class ChangeFeed:
 
     async def start(self) -> None:
         """Begin after the newest stored change (no replay) and run the loop."""
+        _typing_seen.clear()  # the typing throttle starts afresh with the process's feed
         try:
             await self._begin()
         except Exception:  # noqa: BLE001 - the database may be restarting: the loop retries
@@ -299,9 +300,13 @@ class ChangeFeed:
             return
         async with self._reading:
             if self._behind:
-                await self._begin()
+                self._behind = False  # before reading: a commit meanwhile marks it behind again
+                try:
+                    await self._begin()
+                except BaseException:
+                    self._behind = True
+                    raise
                 self._gaps.clear()
-                self._behind = False
 
     # ------------------------------------------------------------------ subscribers
 

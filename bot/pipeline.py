@@ -482,6 +482,7 @@ class Pipeline:
                 Message.direction == "in",
                 Message.id < stored.message_id,
                 Message.created_at >= since,
+                Message.case_id.is_(None),  # risk a case already took to a counsellor: not again
             )
             .order_by(Message.id.desc())
             .limit(RECENT_MESSAGES)

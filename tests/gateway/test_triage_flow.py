@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from bot.storage.models import Case, Message, Review
+from bot.storage.models import Case, Conversation, Message, Review
 from devtools.chat_client import ChatSessions
 from devtools.fakes.rasa import FakeRasa
 
@@ -154,3 +154,22 @@ async def test_without_the_learned_model_the_rules_still_escalate(serve, tmp_pat
         health = await client.get("/healthz")
     assert body["triage"] == "escalate" and "111" in body["replies"][0]["text"]
     assert health.status_code == 503
+
+
+async def test_after_a_closed_case_the_disclosure_does_not_escalate_the_next_message(
+    serve, rasa: FakeRasa
+) -> None:
+    """Risk adds up over messages no counsellor has seen yet, not over a case already handled."""
+    running = await serve(rasa_urls=(rasa.url,))
+    async with httpx.AsyncClient(base_url=running.url) as client:
+        first = await chat(client, "t-closed", "chú hàng xóm hay sờ vào chỗ kín của em")
+        assert first["triage"] == "escalate"
+        async with running.app.ctx.db.session() as session:
+            case = await session.get(Case, first["handoff"]["case_id"])
+            assert case is not None
+            conversation = await session.get(Conversation, case.conversation_id)
+            assert conversation is not None
+            case.status, conversation.active_case_id = "closed", None
+        after = await chat(client, "t-closed", "Xóa dữ liệu của mình")
+    assert after["triage"] != "escalate" and after["handoff"]["active"] is False
+    assert "xóa" in after["replies"][0]["text"].lower()  # the erase request is answered
