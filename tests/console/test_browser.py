@@ -156,6 +156,7 @@ def test_child_escalates_counsellor_replies_and_hands_back(
     expect(counsellor.get_by_test_id("case-meta")).to_contain_text("Đã chuyển tuyến")
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    counsellor.evaluate("window.scrollTo(0, 0)")  # the sticky case list at the top of the shot
     counsellor.screenshot(path=str(SCREENSHOT), full_page=True)
 
     bot_before = child.get_by_test_id("msg-bot").count()
