@@ -62,7 +62,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        """Nothing to validate beyond the threads count."""
+        """Nothing to validate: every option has a default."""
 
     def _embed(self, texts: List[Text]) -> np.ndarray:
         keys = [embedding_text(t) or "." for t in texts]

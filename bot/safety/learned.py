@@ -43,8 +43,6 @@ class LearnedUnavailable(RuntimeError):
     """The learned model cannot be loaded (missing, stale or broken artefacts)."""
 
 
-
-
 def char_text(text: str) -> str:
     """What the n-gram features read: the whole normalised message with diacritics folded."""
     return fold(normalize(text).accented)

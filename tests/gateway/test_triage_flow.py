@@ -172,5 +172,6 @@ async def test_after_a_closed_case_the_disclosure_does_not_escalate_the_next_mes
             case.status, conversation.active_case_id = "closed", None
         after = await chat(client, "t-closed", "Xóa dữ liệu của mình")
     assert after["triage"] != "escalate" and after["handoff"]["active"] is False
-    assert "xóa" in after["replies"][0]["text"].lower()  # the erase request is answered
-
+    assert [b["payload"] for b in after["replies"][0]["buttons"]] == [  # asked to confirm
+        "/erase_confirm", "/erase_cancel"
+    ]
