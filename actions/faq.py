@@ -1,4 +1,4 @@
-"""Parents' FAQ: the ResponseSelector's pick answered from content/faq.yml, with its source.
+"""Parents' FAQ: the FAQ retriever's pick answered from content/faq.yml, with its source.
 
 A parent gets the answer as written ("anh/chị"). A user the bot is unsure about gets the same
 answer addressed as "bạn" and the children's menu. A child gets, for a hotline question, the
@@ -36,7 +36,12 @@ from common.content import (
     load_faq,
 )
 
-MIN_CONFIDENCE = 0.3
+# Confidences are nlu_components/faq_retriever.py's (softmax over 93 answers): under 0.2 the top
+# answer was right about half the time on the development sets, so the parent picks instead.
+MIN_CONFIDENCE = 0.2
+# A runner-up this likely is offered as a button under a confident answer ("did you mean").
+RELATED_CONFIDENCE = 0.15
+MAX_RELATED = 2
 FAQ_MENU_BUTTON = {"title": "👪 Câu hỏi khác", "payload": "/faq_menu"}
 # Categories where a child may be at risk: the answer always ends with the 111 reminder.
 AT_RISK_CATEGORIES = frozenset(
@@ -69,18 +74,29 @@ KEY_LESSON = {"road_safety_helmet": "road_safety", "stranger_safety": "strangers
 _ADDRESS_RE = re.compile(r"\b(A|a)nh/chị\b")
 
 
-def selected(tracker: Tracker) -> Tuple[Optional[str], float, List[str]]:
-    """The FAQ key picked by the ResponseSelector, its confidence, and the runner-up keys."""
+def selected(tracker: Tracker) -> Tuple[Optional[str], float, List[Tuple[str, float]]]:
+    """The FAQ key picked by the retriever, its confidence, and the ranking (key, confidence)."""
     selector = ((tracker.latest_message or {}).get("response_selector") or {}).get("faq") or {}
     response = selector.get("response") or {}
     key = response.get("intent_response_key")
     confidence = float(response.get("confidence") or 0.0)
     ranking = [
-        str(r.get("intent_response_key"))
+        (_key(str(r["intent_response_key"])), float(r.get("confidence") or 0.0))
         for r in selector.get("ranking") or []
         if r.get("intent_response_key")
     ]
-    return (str(key) if key else None), confidence, ranking
+    return (_key(str(key)) if key else None), confidence, ranking
+
+
+def _key(response_key: str) -> str:
+    """The FAQ key of a retrieval response key ("faq/what_is_111" or "what_is_111")."""
+    return response_key.split("/", 1)[-1]
+
+
+def related_buttons(ranking: List[Tuple[str, float]], answered: str) -> List[Dict[Text, Text]]:
+    """Buttons for the runner-up answers likely enough to be what the parent meant."""
+    keys = [k for k, c in ranking if k != answered and c >= RELATED_CONFIDENCE][:MAX_RELATED]
+    return [b for b in (faq_button(k) for k in keys) if b]
 
 
 def faq_button(key: str) -> Optional[Dict[Text, Text]]:
@@ -158,13 +174,13 @@ class ActionAnswerFaq(Action):
         who = speaker_of(tracker)
         key = entity(tracker, "faq_key")
         confidence = 1.0
-        ranking: List[str] = []
+        ranking: List[Tuple[str, float]] = []
         if key is None:
             key, confidence, ranking = selected(tracker)
         entry = faq_by_key(key) if key else None
         if entry is None or confidence < MIN_CONFIDENCE:
             if who == speaker.PARENT:
-                buttons = [b for b in (faq_button(k) for k in ranking[:3]) if b]
+                buttons = [b for b in (faq_button(k) for k, _ in ranking[:3]) if b]
                 buttons += [FAQ_MENU_BUTTON, MENU_BUTTON]
             else:
                 buttons = menu(speaker.CHILD)
@@ -175,7 +191,10 @@ class ActionAnswerFaq(Action):
         if who == speaker.CHILD or (who == speaker.UNKNOWN and entry.category == "hotlines"):
             answer_child(dispatcher, entry, latest_text(tracker))
             return []
-        buttons = [FAQ_MENU_BUTTON, MENU_BUTTON] if who == speaker.PARENT else menu(speaker.CHILD)
+        if who == speaker.PARENT:
+            buttons = related_buttons(ranking, entry.key) + [FAQ_MENU_BUTTON, MENU_BUTTON]
+        else:
+            buttons = menu(speaker.CHILD)
         dispatcher.utter_message(text=answer_text(entry, who), buttons=buttons)
         return []
 

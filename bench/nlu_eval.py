@@ -53,15 +53,21 @@ def free_port() -> int:
 def _prediction(result: dict[str, Any], reply: str | None = None) -> Prediction:
     """A prediction from Rasa's parse result (server or bench/rasa_parse.py)."""
     if "response_selector" in result:  # the server's /model/parse shape
-        selector = ((result.get("response_selector") or {}).get("faq") or {}).get("response")
+        faq = (result.get("response_selector") or {}).get("faq") or {}
+        selector = faq.get("response") or {}
         intent = str((result.get("intent") or {}).get("name"))
-        faq_key = (selector or {}).get("intent_response_key")
+        faq_key = selector.get("intent_response_key")
+        confidence = float(selector.get("confidence") or 0.0)
+        ranking = [r.get("intent_response_key") for r in (faq.get("ranking") or [])[:3]]
     else:
         intent, faq_key = str(result.get("intent")), result.get("faq_key")
+        confidence = float(result.get("faq_confidence") or 0.0)
+        ranking = list(result.get("faq_ranking") or [])
     entities = tuple(
         (str(e.get("entity")), str(e.get("value"))) for e in result.get("entities") or []
     )
-    return Prediction(intent, str(faq_key) if faq_key else None, entities, reply)
+    return Prediction(intent, str(faq_key) if faq_key else None, entities, reply, confidence,
+                      tuple(str(k) for k in ranking if k))
 
 
 def first_reply(client: httpx.Client, rasa_url: str, text: str) -> str:

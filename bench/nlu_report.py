@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from bench.nlu_labels import Labelled
 from common.speaker import address_of
 
+# actions/faq.py asks "did you mean" with the top three answers under this confidence.
+FAQ_MIN_CONFIDENCE = 0.2
+
 # Where an out-of-scope reply must point, by the item's scope (unknown scopes are not checked).
 SERVICE_MARKERS = {
     "health": re.compile(r"115|trạm y tế|phòng khám|bác sĩ|bệnh viện|cơ sở y tế", re.I),
@@ -27,12 +30,15 @@ SCOPE_ALIASES = {
 
 @dataclass(frozen=True)
 class Prediction:
-    """What the bot made of one item: intent, FAQ key, entities and its first reply text."""
+    """What the bot made of one item: intent, FAQ key, entities, its first reply text, and the
+    FAQ pick's confidence with the top three answers."""
 
     intent: str
     faq_key: str | None = None
     entities: tuple[tuple[str, str], ...] = ()
     reply: str | None = None
+    faq_confidence: float = 1.0
+    faq_top3: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,6 +78,15 @@ class Report:
         pairs = self.faq_pairs(unaccented)
         right = sum(p.intent == "faq" and p.faq_key == g.label for g, p in pairs)
         return right / len(pairs) if pairs else 0.0
+
+    def faq_asked(self) -> tuple[int, int, int]:
+        """FAQ items read as FAQ where the bot asks instead of answering (confidence under
+        FAQ_MIN_CONFIDENCE): (asked, asked with the right answer among its buttons, FAQ items)."""
+        pairs = self.faq_pairs()
+        asked = [(g, p) for g, p in pairs
+                 if p.intent == "faq" and p.faq_confidence < FAQ_MIN_CONFIDENCE]
+        offered = sum(g.label in p.faq_top3 for g, p in asked)
+        return len(asked), offered, len(pairs)
 
     def recall(self) -> dict[str, tuple[int, int]]:
         """Per gold intent: (right, total)."""
@@ -159,6 +174,11 @@ def print_report(report: Report, title: str = "all") -> None:
           " retrieval intent and selected answer both right)")
     print(f"  with diacritics:      {report.faq_right(False):.3f}")
     print(f"  without diacritics:   {report.faq_right(True):.3f}")
+    asked, offered, total = report.faq_asked()
+    if total:
+        print(f"  asked 'did you mean' instead (confidence < {FAQ_MIN_CONFIDENCE}): "
+              f"{asked / total:.3f} ({asked}/{total}); right answer among the buttons: "
+              f"{offered}/{asked}")
     address = report.address()
     if any(total for _, total in address.values()):
         print("address of the first reply (parent: anh/chị; child: em/bạn):")

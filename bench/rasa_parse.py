@@ -3,7 +3,8 @@
 Run in the Rasa environment from the repository root:
     PYTHONPATH=. .venv-rasa/bin/python bench/rasa_parse.py MODEL < texts.json > predictions.json
 stdin is a JSON list of texts; stdout one JSON object: {"predictions": [{"intent", "confidence",
-"faq_key", "faq_confidence", "entities"}], "load_s", "wall_ms_per_message", "cpu_ms_per_message"}.
+"faq_key", "faq_confidence", "faq_ranking" (top 3), "entities"}], "load_s",
+"wall_ms_per_message", "cpu_ms_per_message"}.
 No server, no action server: NLU only. bench/nlu_eval.py --direct calls it.
 """
 
@@ -28,6 +29,8 @@ def prediction(result: dict[str, Any]) -> dict[str, Any]:
         "confidence": float((result.get("intent") or {}).get("confidence") or 0.0),
         "faq_key": selector.get("intent_response_key"),
         "faq_confidence": float(selector.get("confidence") or 0.0),
+        "faq_ranking": [r.get("intent_response_key") for r in (
+            ((result.get("response_selector") or {}).get("faq") or {}).get("ranking") or [])[:3]],
         "entities": [
             {"entity": e.get("entity"), "value": e.get("value")}
             for e in result.get("entities") or []

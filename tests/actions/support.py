@@ -49,11 +49,12 @@ def tracker(
     slots: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     faq: tuple[str, float] | None = None,
+    runners_up: tuple[tuple[str, float], ...] = (),
     earlier: tuple[str, ...] = (),
     confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """A tracker state whose latest user message is `text` read as `intent` (and a FAQ pick),
-    after the user's `earlier` messages."""
+    """A tracker state whose latest user message is `text` read as `intent` (and a FAQ pick with
+    its `runners_up`), after the user's `earlier` messages."""
     latest: dict[str, Any] = {
         "text": text,
         "intent": {"name": intent, "confidence": confidence},
@@ -65,7 +66,8 @@ def tracker(
         latest["response_selector"] = {
             "faq": {
                 "response": {"intent_response_key": f"faq/{key}", "confidence": score},
-                "ranking": [{"intent_response_key": f"faq/{key}", "confidence": score}],
+                "ranking": [{"intent_response_key": f"faq/{k}", "confidence": c}
+                            for k, c in ((key, score), *runners_up)],
             }
         }
     events = [{"event": "user", "text": t, "parse_data": {}} for t in earlier]

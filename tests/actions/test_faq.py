@@ -18,6 +18,9 @@ def said() -> dict[str, Said]:
         "parent": ("action_answer_faq", tracker(
             "Làm sao biết con tôi bị xâm hại?", "faq", faq=("signs_of_abuse", 0.9),
             metadata=PARENT)),
+        "related": ("action_answer_faq", tracker(
+            "con bị bắt nạt trên mạng thì sao", "faq", faq=("cyberbullying", 0.6),
+            runners_up=(("child_bullied", 0.3), ("sextortion", 0.05)), metadata=PARENT)),
         "unsure": ("action_answer_faq", tracker(
             "dấu hiệu trẻ bị xâm hại là gì", "faq", faq=("signs_of_abuse", 0.9))),
         "child": ("action_answer_faq", tracker(
@@ -47,6 +50,13 @@ def test_a_parent_gets_the_answer_its_source_and_a_line_to_them(said: dict[str, 
     assert answer.startswith(entry.answer) and f"Nguồn: {entry.source}" in answer
     assert address_of(answer.split("Nguồn:")[1]) == "parent"
     assert said["parent"].payloads == ["/faq_menu", "/show_menu"]
+
+
+def test_a_likely_runner_up_is_offered_under_the_answer(said: dict[str, Said]) -> None:
+    entry = faq_by_key("cyberbullying")
+    assert entry is not None and said["related"].first.startswith(entry.answer)
+    assert said["related"].payloads == [
+        '/faq_answer{"faq_key":"child_bullied"}', "/faq_menu", "/show_menu"]
 
 
 def test_an_unsure_reader_gets_the_answer_as_bạn_with_the_childrens_menu(
