@@ -1,6 +1,6 @@
 """The triage (rules + learned signal + context, no Rasa) on the ordinary messages of NLU sets.
 
-    .venv/bin/python bench/triage_ordinary.py tests/data/nlu_blind_r3.yml [--show]
+    .venv/bin/python bench/triage_ordinary.py tests/data/nlu_blind_r5.yml [--show]
 
 No message of an NLU set describes harm: apart from requests for a person (`request_human`, handed
 to a counsellor by design), each escalation is a false alarm and each review a line on the
