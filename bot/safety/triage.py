@@ -85,6 +85,10 @@ class Thresholds:
     rasa_review: float = 0.95  # Rasa's confidence that alone gives a review (tuned on blind r2)
     build_up_cues: int = 3  # distinct grooming cues over the last messages that escalate
     human: float = 0.60  # the learned head that reads a request for a person
+    # A parent's message that tells little itself (learned risky under this, no rule) and is
+    # escalated only by the conversation's earlier messages is a doubt, not a handoff: a parent
+    # asking FAQs about abuse, then "con tôi bị sốt 39 độ", was handed to a counsellor.
+    parent_own_risky: float = 0.30
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -235,6 +239,13 @@ def decide(
             decision = Decision.REVIEW
         else:
             decision = Decision.ANSWER
+        if (decision is Decision.ESCALATE and context.speaker == "parent" and context.recent
+                and not rule_hit and learned.risky < limits.parent_own_risky):
+            alone = fusion.score(fusion_features(screen, learned, on_screen=on_screen,
+                                                 answers=answers, parent=True))
+            if alone < fusion.escalate_at:
+                reasons.append(f"escalated only by earlier messages (alone {alone:.2f}): a doubt")
+                decision = Decision.REVIEW
         # danger now or self-harm by a rule: a doubt is enough to escalate, a rule hit is never
         # less than a doubt (safety first; the fused score alone may have learned otherwise)
         if rule_hit and not answers and screen.risk >= RiskLevel.HIGH:

@@ -138,6 +138,23 @@ def test_a_parents_general_question_never_escalates() -> None:
     assert parent.decision is not Decision.ESCALATE
 
 
+def test_a_parents_quiet_message_escalated_only_by_earlier_ones_is_a_doubt() -> None:
+    by_context = fusion_on("context.recent_max")
+    earlier = (Recent(risky=0.99),)
+    text = "con tôi bị sốt 39 độ"
+    parent = decide(screen(text), QUIET, Context(recent=earlier, speaker="parent"),
+                    fusion=by_context, text=text)
+    assert parent.decision is Decision.REVIEW
+    assert any(r.startswith("escalated only by earlier messages") for r in parent.reasons)
+    # a child's, or a parent's message that tells something itself, still escalates
+    child = decide(screen(text), QUIET, Context(recent=earlier, speaker="child"),
+                   fusion=by_context, text=text)
+    assert child.decision is Decision.ESCALATE
+    telling = decide(screen(text), DOUBT, Context(recent=earlier, speaker="parent"),
+                     fusion=by_context, text=text)
+    assert telling.decision is Decision.ESCALATE
+
+
 def test_inside_a_case_only_a_higher_risk_read_by_a_rule_counts() -> None:
     danger = "nó đang đứng ngoài cửa cầm dao đòi giết em"
     ruled = decide(screen(danger), LOUD, fusion=LEARNED, text=danger)
